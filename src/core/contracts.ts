@@ -3,7 +3,7 @@
  * wired together by Core (core.ts). Services reach each other only through these interfaces,
  * passed in at construction, never by importing each other's classes.
  */
-import type { AuthSpec, Operation, SecretSpec, SecretType, StorageView } from '../framework/types.ts';
+import type { AuthSpec, CoreResult, Operation, SecretSpec, SecretType, StorageView, WrapInfo } from '../framework/types.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Tokens (core/token/)
@@ -324,14 +324,7 @@ export interface IdentityApi {
 // ---------------------------------------------------------------------------------------------
 // Response wrapping (core/wrapping.ts)
 
-export interface WrapInfo {
-  token: string;
-  accessor: string;
-  ttl: number;
-  creation_time: string;
-  creation_path: string;
-  wrapped_accessor?: string;
-}
+export type { WrapInfo } from '../framework/types.ts';
 
 export interface WrappingApi {
   /** Stores the serialised envelope in the new wrapping token's cubbyhole. */
@@ -391,4 +384,43 @@ export interface SystemServices {
   cluster: { name: string; id: string };
   version: string;
   system: { defaultLeaseTTL: number; maxLeaseTTL: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the HTTP layer calls (implemented by Core)
+
+export interface LogicalHttpRequest {
+  operation: Operation;
+  /** Request path after /v1/ (list: trailing '/' appended). */
+  path: string;
+  data: Record<string, unknown>;
+  /** X-Vault-Token, else the Bearer token, else ''. */
+  clientToken: string;
+  /** X-Vault-Wrap-TTL in seconds, 0 = none. */
+  wrapTTL: number;
+  remoteAddress: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string | undefined>;
+}
+
+export interface HealthState {
+  initialized: boolean;
+  sealed: boolean;
+  standby: boolean;
+  version: string;
+  cluster_name?: string;
+  cluster_id?: string;
+}
+
+export interface CoreFacade {
+  /** The logical pipeline of spec/core.md 1.8. Throws KeepError. */
+  handle(req: LogicalHttpRequest): Promise<CoreResult>;
+  sealStatus(): Promise<SealStatus>;
+  /** sys/init: returns the raw response object (keys, keys_base64, root_token, ...). */
+  init(body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  initialized(): Promise<boolean>;
+  unseal(body: Record<string, unknown>): Promise<SealStatus>;
+  health(): Promise<HealthState>;
+  leader(): Promise<Record<string, unknown>>;
+  isSealed(): boolean;
 }

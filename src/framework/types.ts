@@ -250,3 +250,32 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
 }
+
+/** Response-wrapping info of a wrapped reply (spec/core.md 2.10). */
+export interface WrapInfo {
+  token: string;
+  accessor: string;
+  ttl: number;
+  creation_time: string;
+  creation_path: string;
+  wrapped_accessor?: string;
+}
+
+/** What core's pipeline produced for one logical request; the HTTP layer renders it. */
+export interface CoreResult {
+  requestId: string;
+  /** Type of the mount that served it (`kv`, `system`, `token`, ...). */
+  mountType: string;
+  /** Full request path (list requests end in '/'). */
+  path: string;
+  operation: Operation;
+  /** Undefined when the handler returned nothing. */
+  response: LogicalResponse | undefined;
+  leaseId: string;
+  leaseDuration: number;
+  renewable: boolean;
+  /** The `auth` block of a login or token creation. */
+  auth: Record<string, unknown> | null;
+  /** Set when the reply was wrapped: render the wrapped reply only. */
+  wrapInfo: WrapInfo | null;
+}
