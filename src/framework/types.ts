@@ -185,6 +185,17 @@ export interface LogicalResponse {
   wrapTTL?: number;
   /** Non-default status for an envelope reply (e.g. 202). */
   status?: number;
+  /**
+   * `lease_duration` (s) to report without registering a lease (KV v1 reads report the stored
+   * `ttl`, else the mount's default lease TTL; spec/core.md 4.1).
+   */
+  leaseDuration?: number;
+  /**
+   * `lease_id` / `renewable` to report for an existing lease without registering one
+   * (sys/leases/renew). Ignored when `secret` is set.
+   */
+  leaseId?: string;
+  renewable?: boolean;
   /** For token-issuing endpoints handled by core's token store: a ready auth block. */
   authBlock?: Record<string, unknown>;
 }

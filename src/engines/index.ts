@@ -1,0 +1,21 @@
+/** The engines this build of Keep can mount, assembled for core (which never imports engines). */
+import type { EngineRegistry } from '../core/registry.ts';
+import { createCubbyholeBackend } from './cubbyhole/backend.ts';
+import { createIdentityBackend } from './identity/backend.ts';
+import { createKvBackend, upgradeKvV1ToV2 } from './kv/backend.ts';
+import { createSysBackend } from './sys/backend.ts';
+import { createTokenBackend } from './token/backend.ts';
+
+export function builtinEngines(): EngineRegistry {
+  return {
+    secret: {
+      kv: createKvBackend,
+      cubbyhole: createCubbyholeBackend,
+    },
+    auth: {},
+    system: (services) => createSysBackend(services),
+    token: (store) => createTokenBackend(store),
+    identity: (identity) => createIdentityBackend(identity),
+    kvUpgrade: upgradeKvV1ToV2,
+  };
+}

@@ -1,0 +1,52 @@
+/** Special path lists of the sys/ backend, relative to the mount (spec/core.md 2.16). */
+
+/** Need `sudo` besides the operation's capability. `*` suffix = prefix. */
+export const SYS_ROOT_PATHS: string[] = [
+  'auth/*',
+  'remount',
+  'audit',
+  'audit/*',
+  'raw',
+  'raw/*',
+  'rotate',
+  'config/cors',
+  'config/auditing/*',
+  'config/ui/headers/*',
+  'plugins/catalog/*',
+  'plugins/runtimes/catalog/*',
+  'revoke-prefix/*',
+  'revoke-force/*',
+  'leases/revoke-prefix/*',
+  'leases/revoke-force/*',
+  'leases/lookup/*',
+  'leases',
+  'storage/raft/snapshot-auto/config/*',
+  'internal/inspect/*',
+  'seal',
+  'step-down',
+];
+
+/** Need no token (sys/internal/ui/mounts/<path> checks the token itself). */
+export const SYS_UNAUTHENTICATED_PATHS: string[] = [
+  'init',
+  'seal-status',
+  'unseal',
+  'leader',
+  'health',
+  'wrapping/lookup',
+  'wrapping/pubkey',
+  'internal/ui/mounts',
+  'internal/ui/mounts/*',
+  'internal/ui/namespaces',
+  'internal/specs/openapi',
+  'replication/status',
+  'replication/dr/status',
+  'replication/performance/status',
+  'generate-root/attempt',
+  'generate-root/update',
+  'rekey/init',
+  'rekey/update',
+  'rekey/verify',
+  'rekey-recovery-key/*',
+  'mfa/validate',
+];
