@@ -38,3 +38,20 @@ test('self and inclusive time; idle is left out of the percentages', () => {
   assert.equal(incl.get('src/core/pipeline.ts:10 handle'), 100);
   assert.equal(incl.get('src/barrier/aes-gcm.ts:20 encrypt'), 75);
 });
+
+test('native frames are charged to the area of their nearest JS caller', () => {
+  const profile: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(root)', ''), children: [2] },
+      { id: 2, callFrame: frame('get', 'file:///repo/src/storage/sqlite.ts', 99), children: [3] },
+      { id: 3, callFrame: frame('get', '') },
+    ],
+    samples: [3, 3, 2],
+    timeDeltas: [1000, 1000, 2000],
+    startTime: 0,
+    endTime: 4000,
+  };
+  const s = summarize(profile, 10, ROOT);
+  assert.deepEqual(s.areas.map((a) => [a.name, a.pct]), [['(native) from src/storage/sqlite.ts', 50], ['src/storage/sqlite.ts', 50]]);
+  assert.equal(s.selfTop.find((h) => h.name.startsWith('get [native'))?.name, 'get [native, from src/storage/sqlite.ts]');
+});

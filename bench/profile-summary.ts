@@ -96,6 +96,14 @@ export function summarize(profile: CpuProfile, topN = 25, root = REPO_ROOT): Pro
   for (const n of profile.nodes) byId.set(n.id, n);
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
+  const callerArea = (id: number): string => {
+    for (let cur = parent.get(id); cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur)?.callFrame;
+      if (f && f.url !== '') return areaOf(f, root);
+    }
+    return '?';
+  };
+
   // Self time per node: each sample's delta goes to the node sampled.
   const selfUs = new Map<number, number>();
   for (let i = 0; i < profile.samples.length; i++) {
@@ -116,9 +124,15 @@ export function summarize(profile: CpuProfile, topN = 25, root = REPO_ROOT): Pro
       continue;
     }
     busyUs += us;
-    const area = areaOf(node.callFrame, root);
+    let area = areaOf(node.callFrame, root);
+    let name = frameName(node.callFrame, root);
+    if (area === '(native)') {
+      // A C++ function (socket write, SQLite step, cipher): charge it to the area that called it.
+      const caller = callerArea(id);
+      area = `(native) from ${caller}`;
+      name = `${name} [native, from ${caller}]`;
+    }
     areas.set(area, (areas.get(area) ?? 0) + us);
-    const name = frameName(node.callFrame, root);
     selfFn.set(name, (selfFn.get(name) ?? 0) + us);
     // Inclusive: every distinct project function on the stack gets this node's time once.
     const seen = new Set<string>();

@@ -25,7 +25,7 @@ import type {
   TokenEntry,
 } from './contracts.ts';
 import { ExpirationManager } from './expiration/manager.ts';
-import { IdentityStore } from './identity/store.ts';
+import { IdentityStore, entityDisabled } from './identity/store.ts';
 import { MountTable } from './mounts.ts';
 import { runPipeline } from './pipeline.ts';
 import { PolicyStore } from './policy/store.ts';
@@ -286,14 +286,17 @@ export class Core implements CoreFacade {
     expiration = new ExpirationManager({
       view: view('sys/expire/'),
       resolver: {
-        resolve: (path: string) => {
+        resolve: (path: string, type?: string) => {
           const r = router.match(path);
-          if (!r) return undefined;
-          const secretType = r.backend.secrets ? Object.values(r.backend.secrets)[0] : undefined;
-          return secretType ? { secretType, storage: r.storage } : undefined;
+          if (!r?.backend.secrets) return undefined;
+          const secretType = (type !== undefined ? r.backend.secrets[type] : undefined) ?? Object.values(r.backend.secrets)[0];
+          if (!secretType) return undefined;
+          const ttl = mounts.effectiveTTLs(r.entry);
+          return { secretType, storage: r.storage, mountDefaultTTL: ttl.defaultTTL, mountMaxTTL: ttl.maxTTL };
         },
       },
       revokeToken: (hash: string) => tokens.revokeTree(hash),
+      tokenExists: async (hash: string) => (await tokens.lookupByHash(hash)) !== undefined,
       logger: this.logger,
       workerIntervalMs: this.options.expirationIntervalMs,
     });
@@ -330,6 +333,7 @@ export class Core implements CoreFacade {
     const aclFor = async (entry: TokenEntry): Promise<ACL> => {
       if (!entry.entityId && entry.meta === null) return policies.acl(entry.policies);
       const ctx = await identity.contextFor(entry.entityId, entry.meta ?? {});
+      if (ctx.entityDisabled) throw entityDisabled();
       const names = ctx.policies.length > 0 ? [...entry.policies, ...ctx.policies] : entry.policies;
       return policies.acl(names, ctx.identity);
     };

@@ -84,6 +84,23 @@ export async function runPipeline(core: Core, s: Unsealed, req: LogicalHttpReque
     throw noRoute(path);
   }
 
+  // `GET <path>?help=1` (vault path-help): always allowed for a valid token (spec/core.md 3.4).
+  if (operation === 'read' && (data.help === '1' || data.help === 'true')) {
+    const help = await s.services.help(path);
+    return {
+      requestId,
+      mountType: route.entry.type,
+      path,
+      operation: 'help',
+      response: { raw: { status: 200, body: help } },
+      leaseId: '',
+      leaseDuration: 0,
+      renewable: false,
+      auth: null,
+      wrapInfo: null,
+    };
+  }
+
   const audit: AuditEntryInput = {
     requestId,
     operation,

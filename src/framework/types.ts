@@ -198,6 +198,11 @@ export interface LogicalResponse {
   renewable?: boolean;
   /** For token-issuing endpoints handled by core's token store: a ready auth block. */
   authBlock?: Record<string, unknown>;
+  /**
+   * `wrap_info.wrapped_accessor` when this reply is wrapped and it is not a login or token
+   * creation (AppRole secret-id generation: the `secret_id_accessor`; spec/auth.md 5.9).
+   */
+  wrappedAccessor?: string;
 }
 
 export interface MountInfo {

@@ -87,7 +87,7 @@ async function writer(api: Api, id: number, acks: Ack[], hot: Map<string, Ack>, 
   return n;
 }
 
-test('SIGKILL mid-stream: every acknowledged write survives the restart (auto-unseal)', { timeout: 150_000 }, async () => {
+test('SIGKILL mid-stream: every acknowledged write survives the restart (auto-unseal)', { timeout: 150_000 }, async (t) => {
   const dataDir = tempDir();
   const first = await start(dataDir);
   const api = await initAndMount(first);
@@ -100,6 +100,7 @@ test('SIGKILL mid-stream: every acknowledged write survives the restart (auto-un
   await first.kill9();
   stop.now = true;
   await Promise.all(writers);
+  t.diagnostic(`${acks.length} distinct-key writes and ${hot.size} hot keys acknowledged before SIGKILL`);
   assert.ok(acks.length >= WRITERS, `too few acknowledged writes before the kill (${acks.length}); stderr:\n${first.stderr()}`);
 
   // Restart on the same data and port: the static seal unseals it by itself.
@@ -165,7 +166,7 @@ test('SIGTERM: clean exit 0, data and root token still there after restart', { t
   assert.equal(await second.stop('SIGTERM'), 0, `second SIGTERM; stderr:\n${second.stderr()}`);
 });
 
-test('a wrong static seal key does not unseal the data', { timeout: 120_000 }, async () => {
+test('a wrong static seal key does not unseal the data', { timeout: 120_000 }, async (t) => {
   const dataDir = tempDir();
   const first = await start(dataDir);
   await initAndMount(first);
@@ -177,8 +178,10 @@ test('a wrong static seal key does not unseal the data', { timeout: 120_000 }, a
   } catch (e) {
     // Refusing to start is fine too; it must not serve the data.
     assert.match((e as Error).message, /exited before answering/);
+    t.diagnostic('the server refused to start with the wrong seal key');
     return;
   }
   const h = await new Api(server.addr).get('sys/health');
   assert.notEqual(h.status, 200, `a server with the wrong seal key reports active: ${show(h)}`);
+  t.diagnostic(`the server started sealed with the wrong seal key (health ${h.status})`);
 });

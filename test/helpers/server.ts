@@ -109,6 +109,13 @@ let exitHandlerInstalled = false;
 function installExitHandler(): void {
   if (exitHandlerInstalled) return;
   exitHandlerInstalled = true;
+  // Killed from outside (CI timeout, a parent's SIGTERM): take the children along, then die.
+  for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      for (const t of live) t.proc.kill('SIGKILL');
+      process.exit(128 + (sig === 'SIGTERM' ? 15 : 1));
+    });
+  }
   process.on('exit', () => {
     for (const t of live) {
       try {
@@ -134,6 +141,9 @@ function track(label: string, proc: ChildProcess): Tracked {
     const s = t.out[key] + chunk.toString('utf8');
     t.out[key] = s.length > MAX_LOG ? s.slice(s.length - MAX_LOG) : s;
   };
+  proc.on('error', (e) => {
+    t.out.stderr += `\n[spawn error: ${e.message}]`;
+  });
   proc.stdout?.on('data', append('stdout'));
   proc.stderr?.on('data', append('stderr'));
   live.add(t);
@@ -316,16 +326,15 @@ export async function runCli(args: string[], opts: CliOptions): Promise<CliResul
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const t = track(`keep ${args.join(' ')}`, proc);
+  // 'close' comes after 'exit' and after stdout/stderr are drained.
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    proc.once('close', (code, signal) => resolve({ code, signal }));
+  });
   proc.stdin?.on('error', () => undefined);
   proc.stdin?.end(opts.stdin ?? '');
   const timer = setTimeout(() => proc.kill('SIGKILL'), CLI_TIMEOUT_MS);
-  const r = await waitExit(proc);
+  const r = await closed;
   clearTimeout(timer);
-  // Let the last output chunks arrive.
-  await new Promise<void>((resolve) => {
-    if (proc.stdout?.readableEnded && proc.stderr?.readableEnded) resolve();
-    else proc.once('close', () => resolve());
-  });
   const result: CliResult = { code: r.code ?? -1, stdout: t.out.stdout, stderr: t.out.stderr };
   if (r.signal) result.stderr += `\n[killed by ${r.signal}${r.signal === 'SIGKILL' ? ` after ${CLI_TIMEOUT_MS} ms?` : ''}]`;
   lastCli = { args, result };

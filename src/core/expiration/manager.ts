@@ -292,7 +292,11 @@ export class ExpirationManager implements ExpirationApi {
         forceRevoke: (id) => this.revokeNow(id, true),
         tokenExists: this.tokenExists,
       })
-        .then((r) => this.logger.info('expiration: tidy finished', r))
+        // Tidy runs in the background (202): it reports by log, never by a rejected promise.
+        .then(
+          (r) => this.logger.info('expiration: tidy finished', r),
+          (e: unknown) => this.logger.error('expiration: tidy failed', { error: errorText(e) }),
+        )
         .finally(() => {
           this.tidying = undefined;
         });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isLosslessNumber } from 'lossless-json';
 import { KeepError } from '../../errors.ts';
-import { parsePolicy } from './parse.ts';
+import { parsePolicy, parsePolicyUsing } from './parse.ts';
 import { CAP } from './types.ts';
 
 function parseError(text: string): string {
@@ -214,3 +214,17 @@ for (const [text, expected] of REJECT) {
     else assert.match(msg, expected);
   });
 }
+
+test('a decoding that is not an object is refused', () => {
+  assert.throws(() => parsePolicyUsing('x', () => ['not', 'an', 'object']), (e: unknown) => e instanceof KeepError && e.status === 400 && e.message === 'failed to parse policy: does not contain a root object');
+});
+
+test('unexpected internal errors are not disguised as 400', () => {
+  assert.throws(
+    () =>
+      parsePolicyUsing('x', () => {
+        throw new TypeError('boom');
+      }),
+    TypeError,
+  );
+});

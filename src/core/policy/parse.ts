@@ -53,12 +53,13 @@ function escapeRe(s: string): string {
 
 /** Best-effort line number of `key` used as an HCL/JSON key, searching from `from`. */
 function lineOf(text: string, key: string, from = 0): number | undefined {
-  const re = new RegExp(`(?:^|[\\s{,])"?${escapeRe(key)}"?\\s*[={:]`, 'gm');
+  const re = new RegExp(`(^|[\\s{,])"?${escapeRe(key)}"?\\s*[={:]`, 'gm');
   re.lastIndex = from;
   const m = re.exec(text);
   if (!m) return undefined;
+  const keyAt = m.index + m[1].length;
   let line = 1;
-  for (let i = 0; i < m.index + m[0].length - 1; i++) if (text.charCodeAt(i) === 10) line++;
+  for (let i = 0; i < keyAt; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
 }
 
@@ -182,7 +183,8 @@ function parseRoot(text: string, hcl: (text: string) => unknown): ParsedPolicy {
   try {
     root = hcl(text);
   } catch (e) {
-    throw new PolicyError(e instanceof HclError ? e.message : 'invalid policy');
+    if (e instanceof HclError) throw new PolicyError(e.message);
+    throw e;
   }
   if (!isObject(root)) throw new PolicyError('does not contain a root object');
 

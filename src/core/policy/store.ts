@@ -110,9 +110,8 @@ export class PolicyStore implements PolicyStoreApi {
     if (n === '') throw badRequest('policy name must be provided');
     if (IMMUTABLE_POLICIES.has(n)) throw badRequest(`cannot update "${n}" policy`);
     if (text === '') throw badRequest("'policy' parameter not supplied or empty");
-    const parsed = parsePolicy(text);
+    parsePolicy(text);
     await this.write(n, text);
-    this.parsed.set(n, parsed);
   }
 
   async delete(name: string): Promise<void> {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { KeepError } from '../../errors.ts';
 import { createSysBackend } from './backend.ts';
 import { makeFakes, makeRunner } from './test-fakes.ts';
-import { decodeIfBase64 } from './util.ts';
+import { decodePolicyText } from '../../core/policy/store.ts';
 
 async function rejects(p: Promise<unknown>, status: number, message: string): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
@@ -106,11 +106,11 @@ describe('sys/policy (legacy)', () => {
   });
 });
 
-describe('decodeIfBase64', () => {
+describe('decodePolicyText', () => {
   it('decodes only valid padded base64 of UTF-8 text', () => {
-    assert.equal(decodeIfBase64(Buffer.from('héllo').toString('base64')), 'héllo');
-    assert.equal(decodeIfBase64(POLICY), POLICY);
-    assert.equal(decodeIfBase64('abc'), 'abc');
-    assert.equal(decodeIfBase64(Buffer.from([0xff, 0xfe, 0xfd]).toString('base64')), '//79');
+    assert.equal(decodePolicyText(Buffer.from('héllo').toString('base64')), 'héllo');
+    assert.equal(decodePolicyText(POLICY), POLICY);
+    assert.equal(decodePolicyText('abc'), 'abc');
+    assert.equal(decodePolicyText(Buffer.from([0xff, 0xfe, 0xfd]).toString('base64')), '//79');
   });
 });

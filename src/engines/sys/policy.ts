@@ -3,7 +3,7 @@ import type { SystemServices } from '../../core/contracts.ts';
 import { badRequest } from '../../errors.ts';
 import { definePath } from '../../framework/path.ts';
 import type { LogicalResponse, PathDef } from '../../framework/types.ts';
-import { decodeIfBase64 } from './util.ts';
+import { decodePolicyText } from '../../core/policy/store.ts';
 
 /** Built-ins that can never be written or deleted. */
 const IMMUTABLE = new Set(['root', 'response-wrapping', 'control-group']);
@@ -37,7 +37,7 @@ export async function writePolicy(services: SystemServices, rawName: string, tex
   if (text === '') throw badRequest(`'policy' parameter not supplied or empty`);
   if (IMMUTABLE.has(name)) throw badRequest(`cannot update "${name}" policy`);
   // Parses and validates; throws 400 `failed to parse policy: ...`.
-  await services.policies.set(name, decodeIfBase64(text));
+  await services.policies.set(name, decodePolicyText(text));
   return warnings.length > 0 ? { warnings } : undefined;
 }
 

@@ -46,22 +46,6 @@ export function looseBool(value: unknown): boolean | undefined {
   return goParseBool(t);
 }
 
-/**
- * Policy bodies may be sent base64-encoded: a value that is valid standard base64 (padded)
- * of UTF-8 text is replaced by the decoded text. HCL/JSON policies can never be valid base64
- * (they contain quotes, braces and spaces), so this cannot misfire on a plain policy.
- */
-export function decodeIfBase64(value: string): string {
-  const compact = value.replace(/[\r\n]/g, '');
-  if (compact === '' || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return value;
-  const bytes = Buffer.from(compact, 'base64');
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return value;
-  }
-}
-
 /** The token entry of the caller, found by its hash (or the raw client token as a fallback). */
 export async function callerEntry(services: SystemServices, ctx: RequestContext): Promise<TokenEntry | undefined> {
   if (ctx.caller?.tokenHash) {
