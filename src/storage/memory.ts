@@ -1,50 +1,51 @@
+import sortedBtree from 'sorted-btree';
 import { checkKey, checkTxOps, compareKeys } from './physical.ts';
 import type { Entry, Physical, ScanOptions, TxOp } from './physical.ts';
 
+// sorted-btree is CommonJS: its class is the `default` property of the module object.
+const BTree = sortedBtree.default;
+
 /**
- * In-memory physical storage (`inmem`, the dev server's backend). Keys are held in one array kept
- * sorted in UTF-8 byte order (the same order as SQLite's BINARY collation) beside a Map of values.
+ * In-memory physical storage (`inmem`, the dev server's backend). Keys live in a B+ tree ordered
+ * by UTF-8 bytes (the same order as SQLite's BINARY collation), so a put, delete or seek is
+ * O(log n) even with millions of keys (leases, tokens).
  * Values are copied on write; a value returned by `get`/`scan` must not be mutated by the caller.
  */
 export class MemoryPhysical implements Physical {
   readonly type = 'inmem';
-  private readonly values = new Map<string, Uint8Array>();
-  private readonly keys: string[] = [];
+  private readonly tree = new BTree<string, Uint8Array>(undefined, compareKeys);
   private closed = false;
 
   async get(key: string): Promise<Uint8Array | undefined> {
     this.checkOpen();
-    return this.values.get(key);
+    return this.tree.get(key);
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {
     this.checkOpen();
     checkKey(key);
     if (!(value instanceof Uint8Array)) throw new TypeError(`put ${key}: value must be bytes`);
-    this.set(key, value);
+    this.tree.set(key, value.slice());
   }
 
   async delete(key: string): Promise<void> {
     this.checkOpen();
-    this.remove(key);
+    this.tree.delete(key);
   }
 
   async list(prefix: string): Promise<string[]> {
     this.checkOpen();
     const out: string[] = [];
-    const keys = this.keys;
-    let i = this.lowerBound(prefix);
-    while (i < keys.length) {
-      const key = keys[i];
-      if (!key.startsWith(prefix)) break;
+    let key = this.ceiling(prefix);
+    while (key !== undefined && key.startsWith(prefix)) {
       const slash = key.indexOf('/', prefix.length);
       if (slash < 0) {
         if (key.length > prefix.length) out.push(key.slice(prefix.length));
-        i++;
+        key = this.tree.nextHigherKey(key);
       } else {
         out.push(key.slice(prefix.length, slash + 1));
         // Skip the whole subtree: every key under "<child>/" sorts below "<child>0" ('0' follows '/').
-        i = this.lowerBound(key.slice(0, slash) + '0', i + 1);
+        key = this.ceiling(key.slice(0, slash) + '0');
       }
     }
     return out;
@@ -55,18 +56,12 @@ export class MemoryPhysical implements Physical {
     const limit = opts.limit ?? Infinity;
     const out: Entry[] = [];
     if (limit <= 0) return out;
-    const keys = this.keys;
-    let i: number;
-    if (opts.after !== undefined && compareKeys(opts.after, prefix) >= 0) {
-      i = this.lowerBound(opts.after);
-      if (i < keys.length && keys[i] === opts.after) i++;
-    } else {
-      i = this.lowerBound(prefix);
-    }
-    for (; i < keys.length && out.length < limit; i++) {
-      const key = keys[i];
-      if (!key.startsWith(prefix)) break;
-      out.push({ key, value: this.values.get(key) as Uint8Array });
+    let key: string | undefined;
+    if (opts.after !== undefined && compareKeys(opts.after, prefix) >= 0) key = this.tree.nextHigherKey(opts.after);
+    else key = this.ceiling(prefix);
+    while (key !== undefined && key.startsWith(prefix) && out.length < limit) {
+      out.push({ key, value: this.tree.get(key) as Uint8Array });
+      key = this.tree.nextHigherKey(key);
     }
     return out;
   }
@@ -75,8 +70,8 @@ export class MemoryPhysical implements Physical {
     this.checkOpen();
     checkTxOps(ops); // all checks first: a rejected transaction applies nothing
     for (const op of ops) {
-      if (op.op === 'put') this.set(op.key, op.value);
-      else this.remove(op.key);
+      if (op.op === 'put') this.tree.set(op.key, op.value.slice());
+      else this.tree.delete(op.key);
     }
   }
 
@@ -86,34 +81,12 @@ export class MemoryPhysical implements Physical {
 
   /** Number of keys held (tests, metrics). */
   get size(): number {
-    return this.keys.length;
+    return this.tree.size;
   }
 
-  private set(key: string, value: Uint8Array): void {
-    if (!this.values.has(key)) {
-      const i = this.lowerBound(key);
-      this.keys.splice(i, 0, key);
-    }
-    this.values.set(key, value.slice());
-  }
-
-  private remove(key: string): void {
-    if (!this.values.delete(key)) return;
-    const i = this.lowerBound(key);
-    this.keys.splice(i, 1);
-  }
-
-  /** Index of the first key >= `key`, searching from `from`. */
-  private lowerBound(key: string, from = 0): number {
-    const keys = this.keys;
-    let lo = from;
-    let hi = keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareKeys(keys[mid], key) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  /** The smallest key >= `key`. */
+  private ceiling(key: string): string | undefined {
+    return this.tree.has(key) ? key : this.tree.nextHigherKey(key);
   }
 
   private checkOpen(): void {

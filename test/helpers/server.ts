@@ -1,33 +1,27 @@
 /**
- * End-to-end helpers: start a real `keep server` process on a free port, run the `keep` CLI, and
- * make sure every spawned process is gone when the test file ends (hooks + process exit handler).
+ * End-to-end helpers: start a real `keep server` process on a free port and wait until it
+ * answers; run the `keep` CLI (cli.ts); make sure every spawned process is gone when the test
+ * file ends (processes.ts: hooks, exit and signal handlers).
  *
  * Every test file that starts servers calls {@link useKeepHooks} once at top level: it prints the
- * output of the servers and CLI runs of a failing test, and stops everything after the file.
+ * output of the servers and of the last CLI run when a test fails, and stops everything after the
+ * file.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, afterEach } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { httpRequest } from './http.ts';
+import { KEEP_BIN, REPO_ROOT, childEnv, freePort, sleep, tail, tempDir, track, waitExit } from './processes.ts';
 
-/** Repository root (two levels above this file). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The `keep` entry point. */
-export const KEEP_BIN = path.join(REPO_ROOT, 'bin', 'keep');
+export { describeCli, expectExit, runCli } from './cli.ts';
+export type { CliOptions, CliResult } from './cli.ts';
+export { KEEP_BIN, REPO_ROOT, freePort, sleep, stopAll, tempDir, useKeepHooks } from './processes.ts';
 
 /** How long a server may take to answer its first health check (2-core machines, tsx start-up). */
 const START_TIMEOUT_MS = 45_000;
-/** How long a CLI run may take. */
-const CLI_TIMEOUT_MS = 45_000;
 /** How long `stop()` waits for a clean exit before SIGKILL. */
 const STOP_TIMEOUT_MS = 20_000;
-/** Output kept per process (the tail). */
-const MAX_LOG = 64 * 1024;
 
 export interface StartOptions {
   /** `keep server -dev` (in-memory, unsealed). */
@@ -77,138 +71,11 @@ export interface KeepServer {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export interface CliOptions {
-  addr: string;
-  token?: string;
-  stdin?: string;
-  env?: Record<string, string>;
-}
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Bookkeeping: every process and temp dir this file created, so hooks and the exit handler can
-// clean up even when a test throws.
-
-interface Tracked {
-  label: string;
-  proc: ChildProcess;
-  out: { stdout: string; stderr: string };
-}
-
-const live = new Set<Tracked>();
-const recent: Tracked[] = [];
-const tempDirs = new Set<string>();
-let lastCli: { args: string[]; result: CliResult } | undefined;
-let exitHandlerInstalled = false;
-
-function installExitHandler(): void {
-  if (exitHandlerInstalled) return;
-  exitHandlerInstalled = true;
-  // Killed from outside (CI timeout, a parent's SIGTERM): take the children along, then die.
-  for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      for (const t of live) t.proc.kill('SIGKILL');
-      process.exit(128 + (sig === 'SIGTERM' ? 15 : 1));
-    });
-  }
-  process.on('exit', () => {
-    for (const t of live) {
-      try {
-        t.proc.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    for (const d of tempDirs) {
-      try {
-        rmSync(d, { recursive: true, force: true });
-      } catch {
-        // best effort
-      }
-    }
-  });
-}
-
-function track(label: string, proc: ChildProcess): Tracked {
-  installExitHandler();
-  const t: Tracked = { label, proc, out: { stdout: '', stderr: '' } };
-  const append = (key: 'stdout' | 'stderr') => (chunk: Buffer) => {
-    const s = t.out[key] + chunk.toString('utf8');
-    t.out[key] = s.length > MAX_LOG ? s.slice(s.length - MAX_LOG) : s;
-  };
-  proc.on('error', (e) => {
-    t.out.stderr += `\n[spawn error: ${e.message}]`;
-  });
-  proc.stdout?.on('data', append('stdout'));
-  proc.stderr?.on('data', append('stderr'));
-  live.add(t);
-  recent.push(t);
-  if (recent.length > 8) recent.shift();
-  proc.once('exit', () => live.delete(t));
-  return t;
-}
-
-/** A new temp dir, removed when the test file ends. */
-export function tempDir(prefix = 'keep-e2e-'): string {
-  installExitHandler();
-  const d = mkdtempSync(path.join(os.tmpdir(), prefix));
-  tempDirs.add(d);
-  return d;
-}
-
-/** The environment for child processes: ours without any Vault/Keep settings, HOME in a temp dir. */
-function childEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(VAULT_|KEEP_)/.test(k)) continue;
-    // The test runner's own flags must not leak into the children (they would run as tests).
-    if (k === 'NODE_TEST_CONTEXT' || k === 'NODE_OPTIONS') continue;
-    env[k] = v;
-  }
-  env.HOME = home;
-  env.KEEP_TOKEN_FILE = path.join(home, '.keep-token');
-  env.NO_COLOR = '1';
-  return { ...env, ...extra };
-}
-
-/** A port nobody listens on right now (listen on 0, read it, close). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function waitExit(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      resolve({ code: proc.exitCode, signal: proc.signalCode });
-      return;
-    }
-    proc.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-}
-
 function configText(opts: StartOptions, dataDir: string, port: number): string {
   const raw = typeof opts.config === 'function' ? opts.config({ dataDir, port }) : (opts.config ?? '');
   let text = raw.replaceAll('{{dataDir}}', dataDir).replaceAll('{{port}}', String(port));
   if (!/^\s*listener\b/m.test(text)) text += `\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\n`;
   return text;
-}
-
-function tail(s: string, n = 4000): string {
-  return s.length > n ? `…${s.slice(s.length - n)}` : s;
 }
 
 /**
@@ -281,7 +148,10 @@ async function startOnce(opts: StartOptions, dataDir: string, port: number): Pro
     }
     try {
       await httpRequest(addr, 'GET', '/v1/sys/health', { ca: opts.ca, timeoutMs: 2000 });
-      break;
+      // Whoever answered, our process must still be alive (not failed on EADDRINUSE while
+      // another process holds the port).
+      await sleep(50);
+      if (!gone) break;
     } catch (e) {
       lastErr = (e as Error).message;
       await sleep(100);
@@ -311,90 +181,4 @@ async function startOnce(opts: StartOptions, dataDir: string, port: number): Pro
     },
   };
   return server;
-}
-
-/**
- * Runs `keep <args>` against a server. The token file always lives in a temp dir (never the
- * user's home). `token` sets KEEP_TOKEN.
- */
-export async function runCli(args: string[], opts: CliOptions): Promise<CliResult> {
-  const home = cliHome();
-  const extra: Record<string, string> = { KEEP_ADDR: opts.addr, ...(opts.token !== undefined ? { KEEP_TOKEN: opts.token } : {}), ...opts.env };
-  const proc = spawn(process.execPath, [KEEP_BIN, ...args], {
-    cwd: REPO_ROOT,
-    env: childEnv(home, extra),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const t = track(`keep ${args.join(' ')}`, proc);
-  // 'close' comes after 'exit' and after stdout/stderr are drained.
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    proc.once('close', (code, signal) => resolve({ code, signal }));
-  });
-  proc.stdin?.on('error', () => undefined);
-  proc.stdin?.end(opts.stdin ?? '');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), CLI_TIMEOUT_MS);
-  const r = await closed;
-  clearTimeout(timer);
-  const result: CliResult = { code: r.code ?? -1, stdout: t.out.stdout, stderr: t.out.stderr };
-  if (r.signal) result.stderr += `\n[killed by ${r.signal}${r.signal === 'SIGKILL' ? ` after ${CLI_TIMEOUT_MS} ms?` : ''}]`;
-  lastCli = { args, result };
-  return result;
-}
-
-let cliHomeDir: string | undefined;
-function cliHome(): string {
-  cliHomeDir ??= tempDir('keep-e2e-cli-');
-  return cliHomeDir;
-}
-
-/** Describes a CLI result for assertion messages. */
-export function describeCli(r: CliResult): string {
-  return `exit ${r.code}\n--- stdout ---\n${tail(r.stdout, 2000)}\n--- stderr ---\n${tail(r.stderr, 2000)}`;
-}
-
-/** Throws (with the CLI output) unless the CLI exited with `code`. Returns the result. */
-export function expectExit(r: CliResult, code: number, what = 'keep'): CliResult {
-  if (r.code !== code) throw new Error(`${what}: expected exit ${code}, got ${describeCli(r)}`);
-  return r;
-}
-
-/** Kills every process this file started. */
-export async function stopAll(): Promise<void> {
-  const waits: Promise<unknown>[] = [];
-  for (const t of live) {
-    waits.push(waitExit(t.proc));
-    try {
-      t.proc.kill('SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  await Promise.all(waits);
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-  tempDirs.clear();
-  cliHomeDir = undefined;
-}
-
-/**
- * Registers the file-level hooks: on a failed test, print the output tails of the servers and
- * of the last CLI run; after the file, stop everything and remove temp dirs.
- */
-export function useKeepHooks(): void {
-  installExitHandler();
-  afterEach((t) => {
-    // `passed` exists at run time on Node >= 20.12 but is missing from @types/node 20.
-    if ((t as { passed?: boolean }).passed !== false) return;
-    const lines: string[] = [`test "${t.name}" failed; process output follows`];
-    for (const p of recent) {
-      if (!p.label.startsWith('keep server')) continue;
-      lines.push(`=== ${p.label} (${live.has(p) ? 'running' : 'exited'}) stdout ===`, tail(p.out.stdout), `=== ${p.label} stderr ===`, tail(p.out.stderr));
-    }
-    if (lastCli) lines.push(`=== last CLI: keep ${lastCli.args.join(' ')} ===`, describeCli(lastCli.result));
-    console.error(lines.join('\n'));
-  });
-  after(stopAll);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -11,7 +11,7 @@
  * under in-process keyed locks (role name, role_id hash, secret-ID hash).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { internalError } from '../../errors.ts';
+import { internalError, unsupportedPath } from '../../errors.ts';
 import { KeyedMutex } from '../../core/token/lock.ts';
 import type { StorageView, ViewTxOp } from '../../framework/types.ts';
 import { applyRoleWrite, hasConstraint, type RoleEntry, type RoleInput } from './role.ts';
@@ -89,11 +89,12 @@ export class AppRoleStore {
     return keys.filter((k) => !k.endsWith('/')).sort();
   }
 
-  /** Creates or updates a role; returns the warnings. */
-  async writeRole(rawName: string, input: RoleInput, mountMaxTTL: number): Promise<string[]> {
+  /** Creates or updates a role (`mustExist`: 404 instead of creating); returns the warnings. */
+  async writeRole(rawName: string, input: RoleInput, mountMaxTTL: number, opts: { mustExist?: boolean } = {}): Promise<string[]> {
     const name = rawName.toLowerCase();
     return this.lock.run(`role:${name}`, async () => {
       const existing = await this.getRole(name);
+      if (!existing && opts.mustExist) throw unsupportedPath();
       const { role, warnings } = applyRoleWrite(name, existing, input, mountMaxTTL);
       if (!hasConstraint(role)) throw internalError('at least one constraint should be enabled on the role');
       const idKey = ROLE_ID_PREFIX + (await this.saltedHash(role.role_id));
