@@ -128,9 +128,13 @@ test('bad JSON is 400 "error parsing JSON"; unknown fields give a warning', T, a
 
 test('relative paths are never resolved', T, async () => {
   // Literal `..` segments: Vault answers 301 to the cleaned path; Keep may also answer 400.
-  const lit = await httpRequest(server.addr, 'GET', '/v1/secret/data/../../sys/mounts', { token: 'root' });
+  const lit = await httpRequest(server.addr, 'GET', '/v1/secret/data/../../sys/mounts?x=1', { token: 'root' });
   assert.ok(lit.status === 301 || lit.status === 400, `literal ..: ${show(lit)}`);
   if (lit.status === 400) assert.deepEqual(errorsOf(lit), ['relative paths not supported']);
+  // Go's mux redirects to the cleaned path and keeps the query.
+  else assert.equal(lit.headers.location, '/v1/sys/mounts?x=1');
+  const dbl = await httpRequest(server.addr, 'GET', '/v1/secret//data/wire', { token: 'root' });
+  assert.ok(dbl.status === 301 || dbl.status === 400, `double slash: ${show(dbl)}`);
   // Percent-encoded dots reach the backend and are refused there.
   const enc = await httpRequest(server.addr, 'POST', '/v1/secret/data/%2e%2e/escape', { token: 'root', body: { data: { x: '1' } } });
   assert.equal(enc.status, 400, `encoded ..: ${show(enc)}`);
@@ -198,4 +202,25 @@ test('X-Vault-Wrap-TTL: wrap, lookup, unwrap returns the identical answer, secon
   const junk = await api.get('secret/data/wire', { headers: { 'X-Vault-Wrap-TTL': 'soon' } });
   assert.equal(junk.status, 400, show(junk));
   assert.match(errorsOf(junk)[0] ?? '', /^error parsing X-Vault-Wrap-TTL header: /);
+});
+
+test('KV numbers round-trip exactly (no float conversion)', T, async () => {
+  const text = '{"data":{"big":12345678901234567890123,"dec":1.10,"neg":-0.000000000000000000001,"small":7}}';
+  const w = await httpRequest(server.addr, 'POST', '/v1/secret/data/numbers', { token: 'root', body: text, headers: { 'Content-Type': 'application/json' } });
+  assert.equal(w.status, 200, show(w));
+  const r = await api.get('secret/data/numbers');
+  assert.equal(r.status, 200, show(r));
+  assert.ok(r.text.includes('"big":12345678901234567890123'), r.text);
+  assert.ok(r.text.includes('"dec":1.10'), r.text);
+  assert.ok(r.text.includes('"neg":-0.000000000000000000001'), r.text);
+  assert.ok(r.text.includes('"small":7'), r.text);
+});
+
+test('HEAD sys/health: same status, no body', T, async () => {
+  const h = await httpRequest(server.addr, 'HEAD', '/v1/sys/health');
+  assert.equal(h.status, 200);
+  assert.equal(h.text, '');
+  const bad = await api.get('sys/health?standbyok=garbage');
+  assert.equal(bad.status, 400, show(bad));
+  assert.deepEqual(errorsOf(bad), ['bad value for standbyok parameter']);
 });

@@ -78,7 +78,7 @@ export async function runServer(opts: RunServerOptions): Promise<number> {
   if (opts.dev) {
     const { unsealKey, rootToken } = await setupDev(server, { rootTokenId: opts.devRootTokenId, kvV1: opts.devKvV1 });
     if (!opts.devNoStoreToken) await writeTokenFile(tokenFilePath(process.env, homedir()), rootToken);
-    out(devBanner(address, unsealKey, rootToken, opts.devKvV1));
+    out(devBanner(address, unsealKey, rootToken, opts.devKvV1, !opts.devNoStoreToken));
     if (opts.devDemo) {
       try {
         await runDemo(address, rootToken, out);
@@ -97,7 +97,7 @@ export async function runServer(opts: RunServerOptions): Promise<number> {
   return stopped;
 }
 
-function devBanner(address: string, unsealKey: string, rootToken: string, kvV1: boolean): string {
+function devBanner(address: string, unsealKey: string, rootToken: string, kvV1: boolean, stored: boolean): string {
   return [
     '==> Keep server configuration:',
     '',
@@ -106,8 +106,10 @@ function devBanner(address: string, unsealKey: string, rootToken: string, kvV1: 
     `                 Version: Keep dev server (KV ${kvV1 ? 'v1' : 'v2'} at secret/)`,
     '',
     'WARNING! dev mode is enabled! In this mode, Keep runs entirely in-memory',
-    'and starts unsealed with a single unseal key. The root token is already',
-    'authenticated to the CLI, so you can immediately begin using Keep.',
+    'and starts unsealed with a single unseal key.',
+    stored
+      ? 'The root token is already authenticated to the CLI, so you can immediately begin using Keep.'
+      : 'The root token was not stored for the CLI (-dev-no-store-token): set KEEP_TOKEN.',
     '',
     'You may need to set the following environment variables:',
     '',
