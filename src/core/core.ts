@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { Barrier } from '../barrier/barrier.ts';
 import { SealManager } from '../barrier/seal.ts';
 import type { StorageView } from '../barrier/storage-view.ts';
-import { badRequest, sealed as sealedError } from '../errors.ts';
+import { badRequest, internalError, sealed as sealedError } from '../errors.ts';
 import { buildOpenApi } from '../framework/openapi.ts';
 import { compileBackend } from '../framework/router.ts';
-import type { Backend, CoreResult, Logger, MountInfo } from '../framework/types.ts';
+import type { Backend, CoreResult, Logger, MountInfo, SystemView } from '../framework/types.ts';
 import type { Physical } from '../storage/physical.ts';
 import { AuditBroker } from './audit.ts';
 import type {
@@ -48,6 +48,8 @@ export interface CoreOptions {
   clusterName?: string;
   /** Expiration worker interval (tests shorten it). */
   expirationIntervalMs?: number;
+  /** Interval of backends' periodic functions. */
+  periodicIntervalMs?: number;
 }
 
 const SYSTEM_TTL = 2764800;
@@ -166,6 +168,7 @@ export class Core implements CoreFacade {
   async seal(): Promise<void> {
     const state = this.state;
     this.state = undefined;
+    this.stopPeriodic();
     if (state) await state.expiration.stop();
     this.sealManager.seal();
   }
@@ -255,7 +258,7 @@ export class Core implements CoreFacade {
         else {
           const factory = kind === 'auth' ? engines.auth[entry.type] : engines.secret[entry.type];
           if (!factory) throw badRequest(`plugin not found in the catalog: ${entry.type}`);
-          backend = await factory({ storage, mount, logger: this.logger });
+          backend = await factory({ storage, mount, logger: this.logger, system: systemView });
         }
         if (backend.init) await backend.init();
         router.add({ kind, entry, prefix, backend, compiled: compileBackend(backend), storage, mount });
@@ -276,6 +279,12 @@ export class Core implements CoreFacade {
       },
       upgradeKv: async (entry) => engines.kvUpgrade(storageOf('secret', entry)),
     });
+
+    const systemView: SystemView = {
+      generatePassword: async () => {
+        throw internalError('password policies are not wired yet');
+      },
+    };
 
     const cubbyholeOf = (entry: TokenEntry): StorageView => {
       const r = router.get('cubbyhole/');
@@ -367,6 +376,37 @@ export class Core implements CoreFacade {
     const state: Unsealed = { router, mounts, policies, tokens, expiration, identity, wrapping, services, cluster };
     this.state = state;
     expiration.start();
+    this.startPeriodic(router);
+  }
+
+  private periodicTimer: NodeJS.Timeout | undefined;
+
+  /** Runs every backend's periodic function, one pass at a time, while unsealed. */
+  private startPeriodic(router: Router): void {
+    let running = false;
+    const tick = async () => {
+      if (running || !this.state) return;
+      running = true;
+      try {
+        for (const r of router.all()) {
+          if (!r.backend.periodic || !this.state) continue;
+          try {
+            await r.backend.periodic();
+          } catch (e) {
+            this.logger.error('periodic function failed', { mount: r.prefix, error: (e as Error).message });
+          }
+        }
+      } finally {
+        running = false;
+      }
+    };
+    this.periodicTimer = setInterval(() => void tick(), this.options.periodicIntervalMs ?? 1000);
+    this.periodicTimer.unref();
+  }
+
+  private stopPeriodic(): void {
+    if (this.periodicTimer) clearInterval(this.periodicTimer);
+    this.periodicTimer = undefined;
   }
 
   private async loadCluster(view: StorageView): Promise<{ name: string; id: string }> {
@@ -380,7 +420,9 @@ export class Core implements CoreFacade {
 
   /** Closes the storage after stopping background work. */
   async close(): Promise<void> {
+    this.stopPeriodic();
     if (this.state) await this.state.expiration.stop();
+    for (const r of this.state?.router.all() ?? []) if (r.backend.cleanup) await r.backend.cleanup().catch(() => undefined);
     await this.options.physical.close();
   }
 }

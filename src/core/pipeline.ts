@@ -169,7 +169,7 @@ export async function runPipeline(core: Core, s: Unsealed, req: LogicalHttpReque
 
   const wrapTTL = smallerNonZero(req.wrapTTL, response?.wrapTTL);
   if (wrapTTL > 0 && result.response && !result.response.raw && !emptyList(result)) {
-    const accessor = typeof result.auth?.accessor === 'string' ? result.auth.accessor : undefined;
+    const accessor = (typeof result.auth?.accessor === 'string' && result.auth.accessor) || result.response.wrappedAccessor;
     result.wrapInfo = await s.wrapping.wrap(envelopeObject(result), wrapTTL, path, accessor || undefined);
   }
 

@@ -1,5 +1,6 @@
 /** The engines this build of Keep can mount, assembled for core (which never imports engines). */
 import type { EngineRegistry } from '../core/registry.ts';
+import { createAppRoleBackend } from './approle/backend.ts';
 import { createCubbyholeBackend } from './cubbyhole/backend.ts';
 import { createIdentityBackend } from './identity/backend.ts';
 import { createKvBackend, upgradeKvV1ToV2 } from './kv/backend.ts';
@@ -12,7 +13,9 @@ export function builtinEngines(): EngineRegistry {
       kv: createKvBackend,
       cubbyhole: createCubbyholeBackend,
     },
-    auth: {},
+    auth: {
+      approle: createAppRoleBackend,
+    },
     system: (services) => createSysBackend(services),
     token: (store) => createTokenBackend(store),
     identity: (identity) => createIdentityBackend(identity),

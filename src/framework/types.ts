@@ -244,18 +244,34 @@ export interface Backend {
   secrets?: Record<string, SecretType>;
   /** Called once the mount is set up (after unseal or enable). */
   init?(): Promise<void>;
-  /** Called when the mount is disabled, before its storage is deleted. */
+  /**
+   * Releases what the backend holds (connection pools, timers): called when the mount is disabled
+   * (before core deletes its storage) and when the server shuts down. Must not delete data.
+   */
   cleanup?(): Promise<void>;
   /** Renew hook for tokens this auth backend issued (re-check the role). */
   authRenew?(internalData: Record<string, unknown>): Promise<Partial<Pick<AuthSpec, 'ttl' | 'maxTTL' | 'period'>>>;
   /** Cache invalidation for a storage key of this mount written elsewhere. */
   invalidate?(key: string): void;
+  /**
+   * Background work (rotations, tidying), called about once a second by the node that runs
+   * background work (one node in HA). Never concurrently with itself; errors are logged.
+   */
+  periodic?(): Promise<void>;
 }
 
 export interface BackendContext {
   storage: StorageView;
   mount: MountInfo;
   logger: Logger;
+  /** Core facilities an engine may use (password generation, ...). */
+  system: SystemView;
+}
+
+/** What core offers every engine beside its storage. */
+export interface SystemView {
+  /** A password from the named password policy (sys/policies/password), or Keep's default generator when empty. */
+  generatePassword(policyName?: string): Promise<string>;
 }
 
 export type BackendFactory = (ctx: BackendContext) => Backend | Promise<Backend>;

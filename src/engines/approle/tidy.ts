@@ -4,7 +4,7 @@
  * Logins already refuse expired secret IDs; tidy only reclaims storage.
  */
 import { ACCESSOR_PREFIX, SECRET_ID_PREFIX, decodeJson, type AppRoleStore } from './store.ts';
-import { isExpired, type AccessorEntry } from './secret-id.ts';
+import { isExpired, type AccessorEntry, type SecretIdEntry } from './secret-id.ts';
 
 export const TIDY_STARTED = "Tidy operation successfully started. Any information from the operation will be printed to Vault's server logs.";
 export const TIDY_RUNNING = 'Tidy operation already in progress.';
@@ -27,16 +27,21 @@ async function liveRoleDirs(store: AppRoleStore): Promise<Set<string>> {
   return live;
 }
 
-async function tidyDir(store: AppRoleStore, dir: string, orphan: boolean, now: number): Promise<number> {
+/**
+ * `orphanDir`: no role had this directory's name HMAC when tidy started; only secret IDs created
+ * before that moment are then removed (a role created meanwhile keeps its new secret IDs).
+ */
+async function tidyDir(store: AppRoleStore, dir: string, orphanDir: boolean, now: number): Promise<number> {
   let deleted = 0;
+  const doomed = (entry: SecretIdEntry, hasAccessor: boolean): boolean =>
+    (orphanDir && entry.creation_time < now) || !hasAccessor || isExpired(entry, now);
   for await (const { key, entry } of store.secretIdEntries(dir)) {
-    const hasAccessor = (await store.getAccessor(entry.secret_id_accessor)) !== undefined;
-    if (!orphan && hasAccessor && !isExpired(entry, now)) continue;
+    if (!doomed(entry, (await store.getAccessor(entry.secret_id_accessor)) !== undefined)) continue;
     await store.withSecretId(entry.secret_id_hmac, async () => {
       const fresh = await store.getSecretId(key, entry.secret_id_hmac);
       if (!fresh) return;
       const stillAccessor = (await store.getAccessor(fresh.secret_id_accessor)) !== undefined;
-      if (!orphan && stillAccessor && !isExpired(fresh, now)) return;
+      if (!doomed(fresh, stillAccessor)) return;
       await store.deleteSecretId(key, stillAccessor ? fresh.secret_id_accessor : undefined);
       deleted++;
     });

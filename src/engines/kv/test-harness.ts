@@ -2,6 +2,7 @@
  * Test helper: mounts a backend over a MemoryView and runs requests through the framework's
  * dispatch the way core's pipeline does (existence check turns update into create/update).
  */
+import { testSystemView } from '../../framework/testing.ts';
 import { randomUUID } from 'node:crypto';
 import { isKeepError, type KeepError } from '../../errors.ts';
 import { prepare } from '../../framework/dispatch.ts';
@@ -69,7 +70,7 @@ export async function harness<S extends StorageView = MemoryView>(
   mount: MountInfo,
   storage: S = new MemoryView() as unknown as S,
 ): Promise<Harness<S>> {
-  const backend = await factory({ storage, mount, logger: testLogger });
+  const backend = await factory({ storage, mount, logger: testLogger, system: testSystemView() });
   await backend.init?.();
   const compiled = compileBackend(backend);
 
