@@ -296,3 +296,25 @@ test('parseStaticKey: 64 hex characters or base64 of 32 bytes', () => {
     });
   }
 });
+
+test('static seal: key rotation with previous_key re-seals the root key under the new key', async () => {
+  const physical = new MemoryPhysical();
+  const oldKey = randomBytes(32);
+  const newKey = randomBytes(32);
+  const first = setup(staticSpec(oldKey, 'old'), physical);
+  await first.seal.initialize({ recoveryShares: 1, recoveryThreshold: 1 });
+  await first.seal.autoUnseal();
+  await first.barrier.put('secret/x', Buffer.from('kept'));
+
+  // Restart with the new key as current and the old one as previous: unseals and re-seals.
+  const rotated = setup({ type: 'static', key: newKey, keyId: 'new', previousKey: oldKey, previousKeyId: 'old' }, physical);
+  await rotated.seal.autoUnseal();
+  assert.equal(Buffer.from((await rotated.barrier.get('secret/x')) as Uint8Array).toString(), 'kept');
+
+  // The previous key can now be retired; the old key alone no longer opens the store.
+  const newOnly = setup(staticSpec(Buffer.from(newKey), 'new'), physical);
+  await newOnly.seal.autoUnseal();
+  assert.equal(newOnly.barrier.sealed, false);
+  const oldOnly = setup(staticSpec(Buffer.from(oldKey), 'old'), physical);
+  await assert.rejects(oldOnly.seal.autoUnseal(), /cannot decrypt the root key/);
+});

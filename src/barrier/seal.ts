@@ -16,7 +16,10 @@ import { BASE64, MAX_SHARE, MIN_SHARE, combineShares, decodeKeyShare, sealConfig
  *   `sys/unseal` takes recovery shares and, once they verify, unseals with the static key.
  */
 
-export type SealSpec = { type: 'shamir' } | { type: 'static'; key: Buffer; keyId: string };
+export type SealSpec =
+  | { type: 'shamir' }
+  /** `previousKey`: the key being rotated out; a root key still sealed by it is re-sealed with `key`. */
+  | { type: 'static'; key: Buffer; keyId: string; previousKey?: Buffer; previousKeyId?: string };
 
 export interface InitParams {
   secretShares?: number;
@@ -104,7 +107,14 @@ export class SealManager {
   ) {
     if (spec.type === 'static') {
       if (spec.key.length !== KEY_SIZE) throw new Error('static seal key must be 32 bytes');
-      this.spec = { type: 'static', key: Buffer.from(spec.key), keyId: spec.keyId };
+      if (spec.previousKey && spec.previousKey.length !== KEY_SIZE) throw new Error('previous static seal key must be 32 bytes');
+      this.spec = {
+        type: 'static',
+        key: Buffer.from(spec.key),
+        keyId: spec.keyId,
+        previousKey: spec.previousKey ? Buffer.from(spec.previousKey) : undefined,
+        previousKeyId: spec.previousKeyId,
+      };
     } else {
       this.spec = { type: 'shamir' };
     }
@@ -352,7 +362,18 @@ export class SealManager {
     if (cfg.type !== 'static') {
       throw internalError(`stored seal type ${cfg.type} does not match the configured seal type static`);
     }
-    const rootKey = await this.decryptRootKey(this.spec.key);
+    let rootKey = await this.decryptRootKey(this.spec.key);
+    if (rootKey === undefined && this.spec.previousKey) {
+      rootKey = await this.decryptRootKey(this.spec.previousKey);
+      if (rootKey !== undefined) {
+        // Key rotation: re-seal the root key under the current key so the previous one can retire.
+        const config: StoredSealConfig = { ...cfg, key_id: this.spec.keyId };
+        await this.physical.transaction([
+          { op: 'put', key: ROOT_KEY_PATH, value: encrypt(this.spec.key, ROOT_TERM, rootKey, ROOT_KEY_PATH) },
+          { op: 'put', key: SEAL_CONFIG_PATH, value: Buffer.from(JSON.stringify(config), 'utf8') },
+        ]);
+      }
+    }
     if (rootKey === undefined) {
       throw internalError(
         `static seal: the configured key (key_id "${this.spec.keyId}") cannot decrypt the root key ` +

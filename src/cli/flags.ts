@@ -14,6 +14,8 @@ export interface FlagSpec {
   usage: string;
   /** Shown in help; also the value of `str()`/`bool()`/`int()` when the flag is absent. */
   default?: string | boolean | number;
+  /** Other names the flag answers to (Vault's `-f` for `-force`). */
+  aliases?: string[];
 }
 
 /** A wrong command line: unknown flag, missing value, wrong number of arguments. */
@@ -95,6 +97,7 @@ function parseIntFlag(name: string, text: string): number {
  */
 export function parseFlags(argv: string[], specs: FlagSpec[], lateFlags: ReadonlySet<string> = new Set()): ParsedArgs {
   const byName = new Map(specs.map((s) => [s.name, s]));
+  for (const s of specs) for (const a of s.aliases ?? []) byName.set(a, s);
   const values = new Map<string, FlagValue>();
   const args: string[] = [];
   const warnings: string[] = [];

@@ -259,10 +259,12 @@ test('status exits 0 unsealed, 2 sealed, 1 when unreachable', async () => {
 });
 
 test('operator init -format=json prints the Vault CLI JSON shape', async () => {
+  srv.on('GET /v1/sys/seal-status', { status: 200, body: { type: 'shamir', initialized: false, sealed: true } });
   srv.on('PUT /v1/sys/init', { status: 200, body: { keys: ['aa'], keys_base64: ['qg=='], root_token: 'hvs.root2' } });
   const r = await keep(['operator', 'init', '-key-shares=1', '-key-threshold=1', '-format=json']);
   assert.equal(r.code, 0);
-  assert.deepEqual(JSON.parse(srv.requests[0].body), { secret_shares: 1, secret_threshold: 1 });
+  const put = srv.requests.find((q) => q.method === 'PUT');
+  assert.deepEqual(JSON.parse(put?.body ?? ''), { secret_shares: 1, secret_threshold: 1 });
   const out = JSON.parse(r.out);
   assert.deepEqual(out.unseal_keys_b64, ['qg==']);
   assert.deepEqual(out.unseal_keys_hex, ['aa']);
@@ -270,6 +272,17 @@ test('operator init -format=json prints the Vault CLI JSON shape', async () => {
   assert.equal(out.unseal_threshold, 1);
   const t = await keep(['operator', 'init', '-key-shares=1', '-key-threshold=1']);
   assert.match(t.out, /^Unseal Key 1: qg==\n\nInitial Root Token: hvs\.root2\n/);
+});
+
+test('operator init on an auto-unseal server sends recovery shares', async () => {
+  srv.on('GET /v1/sys/seal-status', { status: 200, body: { type: 'static', initialized: false, sealed: true } });
+  srv.on('PUT /v1/sys/init', { status: 200, body: { keys: [], keys_base64: [], recovery_keys: ['bb'], recovery_keys_base64: ['uw=='], root_token: 'hvs.root3' } });
+  const r = await keep(['operator', 'init']);
+  assert.equal(r.code, 0);
+  const put = srv.requests.find((q) => q.method === 'PUT');
+  assert.deepEqual(JSON.parse(put?.body ?? ''), { recovery_shares: 5, recovery_threshold: 3 });
+  assert.match(r.out, /Recovery Key 1: uw==/);
+  assert.match(r.out, /5 recovery key shares and a recovery threshold of 3/);
 });
 
 test('lease revoke queues by default (sync false); -force needs -prefix', async () => {

@@ -134,7 +134,7 @@ export class KeepClient {
   /** Builds the full URL of an API path (`secret/data/x` -> `<address>/v1/secret/data/x`). */
   url(path: string, query?: Record<string, QueryValue>): URL {
     const prefix = this.base.pathname.replace(/\/+$/, '');
-    const clean = path.replace(/^\/+/, '').replace(/^v1\//, '');
+    const clean = path.replace(/^\/+/, '');
     const encoded = clean.split('/').map((s) => encodeURIComponent(s)).join('/');
     const u = new URL(this.base.toString());
     u.pathname = `${prefix}/v1/${encoded}`;

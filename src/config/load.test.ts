@@ -146,6 +146,7 @@ const invalid: Array<[string, string, RegExp]> = [
   ['tls without cert', S + 'listener "tcp" { address = "0.0.0.0:8200" }', /^listener "tcp" \(0\.0\.0\.0:8200\): tls_cert_file is required unless tls_disable = true$/],
   ['tls with unreadable cert', S + 'listener "tcp" { tls_cert_file = "/nonexistent/c.pem" tls_key_file = "/nonexistent/k.pem" }', /^listener "tcp" \(127\.0\.0\.1:8200\): tls_cert_file: cannot read "\/nonexistent\/c\.pem": ENOENT$/],
   ['tls_disable not a boolean', S + 'listener "tcp" { tls_disable = "maybe" }', /tls_disable: expected a boolean/],
+  ['max_request_size negative', S + 'listener "tcp" { tls_disable = true max_request_size = -1 }', /max_request_size: must be 0/],
   ['max_request_size not an integer', S + 'listener "tcp" { tls_disable = true max_request_size = "big" }', /max_request_size: expected an integer/],
   ['bad duration', S + L + 'default_lease_ttl = "abc"', /^default_lease_ttl: invalid duration "abc": /],
   ['unitless duration text', S + L + 'max_lease_ttl = "5x"', /^max_lease_ttl: invalid duration "5x": /],

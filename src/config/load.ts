@@ -81,7 +81,12 @@ async function listenerConfig(s: Stanza, warnings: string[]): Promise<ListenerCo
     await readable(out.tlsCertFile, `${where}: tls_cert_file`);
     await readable(out.tlsKeyFile, `${where}: tls_key_file`);
   }
-  if (b.max_request_size !== undefined) out.maxRequestSize = int(b.max_request_size, `${where}: max_request_size`);
+  if (b.max_request_size !== undefined) {
+    const size = int(b.max_request_size, `${where}: max_request_size`);
+    // 0 means the default (32 MiB), as in Vault; Keep never turns the limit off.
+    if (size < 0) throw new ConfigError(`${where}: max_request_size: must be 0 (the 32 MiB default) or a positive number of bytes; Keep always limits request bodies`);
+    if (size > 0) out.maxRequestSize = size;
+  }
   return out;
 }
 

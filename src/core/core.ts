@@ -36,7 +36,7 @@ import { TokenStore } from './token/store.ts';
 import { Wrapping } from './wrapping/wrapping.ts';
 import { KEEP_VERSION, BUILD_DATE } from './version.ts';
 
-export type SealConfig = { type: 'shamir' } | { type: 'static'; key: Buffer; keyId: string };
+export type SealConfig = { type: 'shamir' } | { type: 'static'; key: Buffer; keyId: string; previousKey?: Buffer; previousKeyId?: string };
 
 export interface CoreOptions {
   physical: Physical;

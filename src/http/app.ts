@@ -17,6 +17,8 @@ import { isSpecialPath } from './special.ts';
 
 export interface AppOptions {
   logger?: boolean;
+  /** Called with every unexpected (500) error; the client only sees `internal error`. */
+  onInternalError?: (err: unknown) => void;
   /** Max request body in bytes; default 32 MiB (Vault's listener default). */
   bodyLimit?: number;
   https?: { key: Buffer; cert: Buffer };
@@ -101,7 +103,7 @@ export function buildApp(core: CoreFacade, opts: AppOptions = {}): FastifyInstan
     },
   }) as unknown as FastifyInstance;
 
-  const onInternalError = (err: unknown): void => app.log.error({ err }, 'internal error while serving a request');
+  const onInternalError = opts.onInternalError ?? ((err: unknown): void => app.log.error({ err }, 'internal error while serving a request'));
 
   // Every body arrives as text; our code parses it (number fidelity, forms, exact errors).
   app.removeAllContentTypeParsers();

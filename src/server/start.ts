@@ -29,7 +29,14 @@ function openStorage(config: ServerConfig): Physical {
 
 function sealOf(config: ServerConfig): SealConfig {
   if (config.seal.type === 'static') {
-    return { type: 'static', key: parseStaticKey(config.seal.key), keyId: config.seal.keyId };
+    const s = config.seal;
+    return {
+      type: 'static',
+      key: parseStaticKey(s.key),
+      keyId: s.keyId,
+      previousKey: s.previousKey ? parseStaticKey(s.previousKey) : undefined,
+      previousKeyId: s.previousKeyId,
+    };
   }
   return { type: 'shamir' };
 }
@@ -67,7 +74,15 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
         }
         https = { cert: await readFile(l.tlsCertFile), key: await readFile(l.tlsKeyFile) };
       }
-      const app = buildApp(core, { https, bodyLimit: l.maxRequestSize });
+      const app = buildApp(core, {
+        https,
+        bodyLimit: l.maxRequestSize,
+        onInternalError: (err) =>
+          logger.error('internal error while serving a request', {
+            error: err instanceof Error ? err.message : String(err),
+            stack: err instanceof Error ? err.stack : undefined,
+          }),
+      });
       const { host, port } = splitAddress(l.address);
       await app.listen({ host, port });
       const addr = app.server.address();

@@ -3,6 +3,7 @@
  */
 import type { Command } from '../registry.ts';
 import { authCommands } from './auth.ts';
+import { issuerCommands } from './issuer.ts';
 import { kvMetadataCommands } from './kv-metadata.ts';
 import { kvCommands } from './kv.ts';
 import { leaseCommands } from './lease.ts';
@@ -29,5 +30,6 @@ export const allCommands: Command[] = [
   ...secretsCommands,
   ...authCommands,
   ...leaseCommands,
+  ...issuerCommands,
   ...versionCommands,
 ];

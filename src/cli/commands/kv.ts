@@ -54,7 +54,8 @@ function printWriteResult(ctx: CommandContext, res: KvResult): number {
 function printGetResult(ctx: CommandContext, res: KvResult, secret: SecretResponse): number {
   const field = ctx.flags.str('field');
   if (field) {
-    if (res.version !== 2) return ctx.printField(secret, field);
+    // A wrapped answer has no data: its fields are the wrapping token's (wrapping_token, ...).
+    if (res.version !== 2 || secret.wrap_info) return ctx.printField(secret, field);
     const data = secret.data?.data;
     if (!isObject(data)) {
       ctx.err(`No data found at ${res.path}`);

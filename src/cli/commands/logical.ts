@@ -2,6 +2,7 @@
  * Generic path commands: `read`, `write`, `list`, `delete`, `patch`, `path-help`.
  */
 import type { QueryValue } from '../../client/types.ts';
+import { explainText } from '../explain-format.ts';
 import { goString, warningsText } from '../format.ts';
 import { EXIT_OK, EXIT_REMOTE, FIELD_FLAG, FORMAT_FLAG, expectArgs } from '../context.ts';
 import type { CommandContext } from '../context.ts';
@@ -39,6 +40,16 @@ async function writeLike(ctx: CommandContext, args: string[], method: 'write' | 
     if (ctx.format === 'table') ctx.out(`Success! Data written to: ${path}`);
     return EXIT_OK;
   }
+  // `write auth/<mount>/explain`: a decision table per role instead of the raw map.
+  if (method === 'write' && path.endsWith('/explain') && ctx.format === 'table' && !ctx.flags.str('field')) {
+    const text = explainText(secret.data);
+    if (text !== undefined) {
+      const w = warningsText(secret.warnings);
+      if (w) ctx.err(w);
+      ctx.out(text);
+      return EXIT_OK;
+    }
+  }
   return ctx.printSecretOrField(secret);
 }
 
@@ -71,7 +82,7 @@ const write: Command = {
   synopsis: 'Write data to a path',
   usage: '[options] PATH [K=V...]',
   help: 'Values: K=V, K=@file, K=- (stdin); "-" alone reads a JSON object from stdin.',
-  flags: [FORMAT_FLAG, FIELD_FLAG, { name: 'force', type: 'bool', usage: 'Allow writing with no data.' }],
+  flags: [FORMAT_FLAG, FIELD_FLAG, { name: 'force', aliases: ['f'], type: 'bool', usage: 'Allow writing with no data.' }],
   run: (ctx, args) => writeLike(ctx, args, 'write'),
 };
 

@@ -62,11 +62,22 @@ const init: Command = {
         return ctx.fail('Error checking init status', e);
       }
     }
-    const req: InitRequest = { secret_shares: ctx.flags.int('key-shares'), secret_threshold: ctx.flags.int('key-threshold') };
-    if (ctx.flags.has('recovery-shares')) req.recovery_shares = ctx.flags.int('recovery-shares');
-    if (ctx.flags.has('recovery-threshold')) req.recovery_threshold = ctx.flags.int('recovery-threshold');
     let res;
+    let req: InitRequest;
     try {
+      // An auto-unseal (static) server takes recovery shares instead of unseal key shares, as
+      // Vault's CLI does: the seal type decides which pair of flags is sent.
+      const autoUnseal = (await client.sys.sealStatus()).type !== 'shamir';
+      if (autoUnseal) {
+        req = {
+          recovery_shares: ctx.flags.has('recovery-shares') ? ctx.flags.int('recovery-shares') : 5,
+          recovery_threshold: ctx.flags.has('recovery-threshold') ? ctx.flags.int('recovery-threshold') : 3,
+        };
+      } else {
+        req = { secret_shares: ctx.flags.int('key-shares'), secret_threshold: ctx.flags.int('key-threshold') };
+        if (ctx.flags.has('recovery-shares')) req.recovery_shares = ctx.flags.int('recovery-shares');
+        if (ctx.flags.has('recovery-threshold')) req.recovery_threshold = ctx.flags.int('recovery-threshold');
+      }
       res = await client.sys.init(req);
     } catch (e) {
       return ctx.fail('Error initializing', e);
@@ -88,6 +99,15 @@ const init: Command = {
     (res.keys_base64 ?? []).forEach((k, i) => lines.push(`Unseal Key ${i + 1}: ${k}`));
     (res.recovery_keys_base64 ?? []).forEach((k, i) => lines.push(`Recovery Key ${i + 1}: ${k}`));
     lines.push('', `Initial Root Token: ${res.root_token}`, '');
+    if (req.secret_shares === undefined) {
+      lines.push(
+        `Keep initialized with ${req.recovery_shares} recovery key shares and a recovery threshold of ${req.recovery_threshold}.`,
+        'The server unseals itself with its static seal key; the recovery keys authorise',
+        'operations that need a quorum. Distribute them securely.',
+      );
+      ctx.out(lines.join('\n'));
+      return EXIT_OK;
+    }
     const t = req.secret_threshold;
     lines.push(
       `Keep initialized with ${req.secret_shares} key shares and a key threshold of ${t}. Please securely`,

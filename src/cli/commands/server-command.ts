@@ -13,6 +13,7 @@ export interface ServerCommandOptions {
   dev: boolean;
   devRootTokenId?: string;
   devListenAddress?: string;
+  devIssuerAddress?: string;
   devNoStoreToken: boolean;
   devKvV1: boolean;
   devDemo: boolean;
@@ -34,6 +35,8 @@ export function serverOptions(ctx: CommandContext): ServerCommandOptions {
   if (rootId) opts.devRootTokenId = rootId;
   const listen = f.str('dev-listen-address') || ctx.env('KEEP_DEV_LISTEN_ADDRESS', 'VAULT_DEV_LISTEN_ADDRESS');
   if (listen) opts.devListenAddress = listen;
+  const issuer = f.str('dev-issuer-address') || ctx.env('KEEP_DEV_ISSUER_ADDRESS');
+  if (issuer) opts.devIssuerAddress = issuer;
   const level = f.str('log-level') || ctx.env('KEEP_LOG_LEVEL', 'VAULT_LOG_LEVEL');
   if (level) opts.logLevel = level;
   // Like Vault, the dev-mode variants imply -dev.
@@ -52,6 +55,7 @@ const server: Command = {
     { name: 'dev', type: 'bool', usage: 'Development mode: in-memory, unsealed, root token printed.' },
     { name: 'dev-root-token-id', type: 'string', usage: 'Root token id in dev mode (env KEEP_DEV_ROOT_TOKEN_ID / VAULT_DEV_ROOT_TOKEN_ID).' },
     { name: 'dev-listen-address', type: 'string', usage: 'Listen address in dev mode (default 127.0.0.1:8200).' },
+    { name: 'dev-issuer-address', type: 'string', usage: 'Listen address of the dev OIDC issuer in dev mode (env KEEP_DEV_ISSUER_ADDRESS; default 127.0.0.1:8300, another free port if busy).' },
     { name: 'dev-no-store-token', type: 'bool', usage: 'Do not store the dev root token in the token file.' },
     { name: 'dev-kv-v1', type: 'bool', usage: 'Mount secret/ as KV version 1 in dev mode.' },
     { name: 'dev-demo', type: 'bool', usage: 'Dev mode with demo data (implies -dev).' },

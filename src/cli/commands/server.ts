@@ -5,7 +5,8 @@
 import { homedir } from 'node:os';
 import { loadConfig } from '../../config/index.ts';
 import { runDemo } from '../../server/demo.ts';
-import { devConfig, setupDev } from '../../server/dev.ts';
+import { devConfig, setupDev, setupDevIssuer } from '../../server/dev.ts';
+import type { DevIssuerSetup } from '../../server/dev.ts';
 import { createLogger, parseLogLevel } from '../../server/logger.ts';
 import { startServer, type RunningServer } from '../../server/start.ts';
 import { tokenFilePath, writeTokenFile } from '../token-file.ts';
@@ -16,6 +17,7 @@ export interface RunServerOptions {
   dev: boolean;
   devRootTokenId?: string;
   devListenAddress?: string;
+  devIssuerAddress?: string;
   devNoStoreToken: boolean;
   devKvV1: boolean;
   devDemo: boolean;
@@ -59,10 +61,11 @@ export async function runServer(opts: RunServerOptions): Promise<number> {
     return 1;
   }
 
+  let devIssuer: DevIssuerSetup | undefined;
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info('shutting down', { signal });
-      server.close().then(
+      Promise.all([server.close(), devIssuer?.issuer.close()]).then(
         () => resolve(0),
         (e: unknown) => {
           logger.error('shutdown failed', { error: (e as Error).message });
@@ -78,10 +81,17 @@ export async function runServer(opts: RunServerOptions): Promise<number> {
   if (opts.dev) {
     const { unsealKey, rootToken } = await setupDev(server, { rootTokenId: opts.devRootTokenId, kvV1: opts.devKvV1 });
     if (!opts.devNoStoreToken) await writeTokenFile(tokenFilePath(process.env, homedir()), rootToken);
+    try {
+      devIssuer = await setupDevIssuer(address, rootToken, { listen: opts.devIssuerAddress ?? '127.0.0.1:8300', kvV1: opts.devKvV1 });
+    } catch (e) {
+      err(`The dev OIDC issuer did not start: ${(e as Error).message}\n`);
+    }
     out(devBanner(address, unsealKey, rootToken, opts.devKvV1, !opts.devNoStoreToken));
+    if (devIssuer) out(devIssuerBanner(devIssuer));
     if (opts.devDemo) {
       try {
-        await runDemo(address, rootToken, out);
+        const ci = devIssuer?.demo ? { issuerAddress: devIssuer.issuer.baseUrl, requestToken: devIssuer.issuer.requestToken, setup: devIssuer.demo } : undefined;
+        await runDemo(address, rootToken, out, ci);
       } catch (e) {
         err(`demo failed: ${(e as Error).message}\n`);
       }
@@ -125,4 +135,32 @@ function devBanner(address: string, unsealKey: string, rootToken: string, kvV1: 
     '',
     '',
   ].join('\n');
+}
+
+function devIssuerBanner(dev: DevIssuerSetup): string {
+  const { issuer } = dev;
+  const lines = ['==> Dev OIDC issuer (every CI platform; development only):', ''];
+  if (issuer.busyAddress) lines.push(`    Note: ${issuer.busyAddress} was busy, so the issuer listens on ${issuer.baseUrl}.`, '');
+  lines.push(`             Base URL: ${issuer.baseUrl}   (GitHub issuer: ${issuer.issuer.issuerUrl('github')})`);
+  if (dev.demo) {
+    const d = dev.demo;
+    lines.push(
+      `    Trusted by auth/${d.mount}/ as GitHub Actions; role "${d.role}" accepts aud ${d.audience},`,
+      `    repository ${d.repository}, ref refs/heads/main (policy ${d.policy}, single-use job tokens).`,
+    );
+    for (const w of d.warnings) lines.push(`    role warning: ${w}`);
+  } else if (dev.note) {
+    lines.push(`    Note: ${dev.note}`);
+  }
+  lines.push('', '    $ export ACTIONS_ID_TOKEN_REQUEST_URL=' + `'${issuer.issuer.actionsTokenUrl()}'`, `    $ export ACTIONS_ID_TOKEN_REQUEST_TOKEN='${issuer.requestToken}'`);
+  if (issuer.baseUrl !== 'http://127.0.0.1:8300') lines.push(`    $ export KEEP_ISSUER_ADDR='${issuer.baseUrl}'`);
+  if (dev.demo) {
+    lines.push(
+      '',
+      '    Log in as a CI job on main:',
+      `    $ keep login -method=jwt role=${dev.demo.role} jwt="$(keep issuer token -platform=github -aud=${dev.demo.audience})"`,
+    );
+  }
+  lines.push('', '');
+  return lines.join('\n');
 }
