@@ -3,6 +3,7 @@
  * wired together by Core (core.ts). Services reach each other only through these interfaces,
  * passed in at construction, never by importing each other's classes.
  */
+import type { PasswordPolicyStore } from './password/store.ts';
 import type { AuthSpec, CoreResult, Operation, SecretSpec, SecretType, StorageView, WrapInfo } from '../framework/types.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -370,6 +371,8 @@ export interface SystemServices {
   expiration: ExpirationApi;
   wrapping: WrappingApi;
   identity: IdentityApi;
+  /** Password policies (sys/policies/password) and generation. */
+  passwordPolicies: PasswordPolicyStore;
   /** The ACL of a token entry (token policies + identity policies, templates resolved). */
   aclFor(entry: TokenEntry): Promise<ACL>;
   /** Seals the server now (sys/seal). */

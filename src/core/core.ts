@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Barrier } from '../barrier/barrier.ts';
 import { SealManager } from '../barrier/seal.ts';
 import type { StorageView } from '../barrier/storage-view.ts';
-import { badRequest, internalError, sealed as sealedError } from '../errors.ts';
+import { badRequest, sealed as sealedError } from '../errors.ts';
 import { buildOpenApi } from '../framework/openapi.ts';
 import { compileBackend } from '../framework/router.ts';
 import type { Backend, CoreResult, Logger, MountInfo, SystemView } from '../framework/types.ts';
@@ -28,6 +28,7 @@ import { ExpirationManager } from './expiration/manager.ts';
 import { IdentityStore, entityDisabled } from './identity/store.ts';
 import { MountTable } from './mounts.ts';
 import { runPipeline } from './pipeline.ts';
+import { PasswordPolicyStore } from './password/store.ts';
 import { PolicyStore } from './policy/store.ts';
 import type { EngineRegistry } from './registry.ts';
 import { Router } from './router.ts';
@@ -280,10 +281,9 @@ export class Core implements CoreFacade {
       upgradeKv: async (entry) => engines.kvUpgrade(storageOf('secret', entry)),
     });
 
+    const passwordPolicies = new PasswordPolicyStore(view('sys/password-policy/'));
     const systemView: SystemView = {
-      generatePassword: async () => {
-        throw internalError('password policies are not wired yet');
-      },
+      generatePassword: (policyName?: string) => passwordPolicies.generate(policyName),
     };
 
     const cubbyholeOf = (entry: TokenEntry): StorageView => {
@@ -354,6 +354,7 @@ export class Core implements CoreFacade {
       expiration,
       wrapping,
       identity,
+      passwordPolicies,
       aclFor,
       seal: () => this.seal(),
       rotateKey: () => this.barrier.rotate(),

@@ -2,6 +2,7 @@
 import type { EngineRegistry } from '../core/registry.ts';
 import { createAppRoleBackend } from './approle/backend.ts';
 import { createCubbyholeBackend } from './cubbyhole/backend.ts';
+import { createDatabaseBackend } from './database/backend.ts';
 import { createIdentityBackend } from './identity/backend.ts';
 import { createKvBackend, upgradeKvV1ToV2 } from './kv/backend.ts';
 import { createSysBackend } from './sys/backend.ts';
@@ -12,6 +13,7 @@ export function builtinEngines(): EngineRegistry {
     secret: {
       kv: createKvBackend,
       cubbyhole: createCubbyholeBackend,
+      database: createDatabaseBackend,
     },
     auth: {
       approle: createAppRoleBackend,

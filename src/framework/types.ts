@@ -230,6 +230,11 @@ export interface LeaseInfo {
   internalData: Record<string, unknown>;
   issueTime: number;
   expireTime: number;
+  /**
+   * Renew only: the increment (s) the client asked for (0 = none). Engines that extend an
+   * external expiry (database users' VALID UNTIL) compute the new TTL with it.
+   */
+  increment?: number;
 }
 
 export interface Backend {

@@ -189,7 +189,7 @@ export class ExpirationManager implements ExpirationApi {
       let engine: { ttl?: number; maxTTL?: number } | void = undefined;
       try {
         if (!resolved) throw noRoute(rec.path);
-        if (resolved.secretType.renew) engine = await resolved.secretType.renew(leaseInfo(rec), resolved.storage);
+        if (resolved.secretType.renew) engine = await resolved.secretType.renew({ ...leaseInfo(rec), increment }, resolved.storage);
       } catch (e) {
         throw badRequest(`failed to renew entry: ${errorText(e)}`);
       }

@@ -12,7 +12,9 @@ import type {
   TokenEntry,
   TokenStoreApi,
 } from '../../core/contracts.ts';
+import { PasswordPolicyStore } from '../../core/password/store.ts';
 import { prepare } from '../../framework/dispatch.ts';
+import { MemoryView } from '../kv/test-storage.ts';
 import { compileBackend, type CompiledBackend } from '../../framework/router.ts';
 import type { Backend, CallerInfo, LogicalResponse, MountInfo, Operation, StorageView } from '../../framework/types.ts';
 import { FakeACL, FakeExpiration, FakeMounts, FakePolicies, FakeWrapping, SYSTEM_TTL } from './test-fake-stores.ts';
@@ -175,6 +177,7 @@ export function makeFakes(): Fakes {
     expiration: expiration as unknown as ExpirationApi,
     wrapping,
     identity: identity as IdentityApi,
+    passwordPolicies: new PasswordPolicyStore(new MemoryView()),
     async aclFor(entry: TokenEntry) {
       return acls.get(entry.hash) ?? new FakeACL(entry.policies.includes('root'));
     },
