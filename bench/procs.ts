@@ -3,9 +3,9 @@
  * of output, stop politely or hard, and run a command to completion. Every long-lived child is
  * tracked so that a failing or interrupted run never leaves a server behind.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 
 export interface Child {
@@ -162,4 +162,32 @@ export function runCommand(cmd: string, args: string[], opts: SpawnOptions & { t
       resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
   });
+}
+
+let clockTicks: number | undefined;
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, in ms, from /proc/<pid>/stat;
+ * undefined where /proc is not available.
+ */
+export function cpuTimeMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
+    if (clockTicks === undefined) {
+      try {
+        clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()) || 100;
+      } catch {
+        clockTicks = 100;
+      }
+    }
+    return ((utime + stime) * 1000) / clockTicks;
+  } catch {
+    return undefined;
+  }
 }

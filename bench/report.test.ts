@@ -54,3 +54,14 @@ test('scenarios not run are skipped, not failed', () => {
   const goals = evaluateGoals(results, floorReference(results), undefined);
   assert.deepEqual(goals.map((g) => g.pass), [null, null, null, null]);
 });
+
+test('server CPU per request is compared with the floor when measured for every floor run', () => {
+  const floorRun = { ...scenario('floor', 'floor', result(60000, 2)), serverCpu: { ms: 10000, usPerRequest: 16, utilisation: 1 } };
+  const read = { ...scenario('kv-read', 'keep', result(20000, 4)), serverCpu: { ms: 10000, usPerRequest: 50, utilisation: 1 } };
+  const floor = floorReference([floorRun]);
+  assert.equal(floor.cpuUsPerRequest, 16);
+  addRatios([floorRun, read], floor);
+  assert.equal(read.cpuRatio, 3.13);
+  const withoutCpu = floorReference([floorRun, scenario('floor-after', 'floor', result(60000, 2))]);
+  assert.equal(withoutCpu.cpuUsPerRequest, undefined);
+});

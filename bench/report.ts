@@ -7,6 +7,14 @@ import { availableParallelism, cpus, loadavg, release, totalmem, type } from 'no
 import type { DurabilityReport } from './durability.ts';
 import type { LoadResult } from './load-types.ts';
 
+/** The server process's CPU time over a measured phase (all threads, user + system). */
+export interface ServerCpu {
+  ms: number;
+  usPerRequest: number;
+  /** ms of CPU per ms of wall time: ~1.0 = one core saturated. */
+  utilisation: number;
+}
+
 export interface ScenarioResult {
   /** floor, floor-after, kv-read, token-lookup-self, kv-write */
   name: string;
@@ -15,9 +23,12 @@ export interface ScenarioResult {
   method: string;
   path: string;
   result: LoadResult;
+  serverCpu?: ServerCpu;
   /** Filled for Keep scenarios. */
   rpsRatio?: number;
   p99Ratio?: number;
+  /** Server CPU per request as a multiple of the floor's. */
+  cpuRatio?: number;
 }
 
 export interface FloorReference {
@@ -26,6 +37,8 @@ export interface FloorReference {
   runs: number;
   /** (max - min) / mean of the floor runs' req/s; 0 with one run. */
   spread: number;
+  /** Mean server CPU µs per request of the floor runs, when measured. */
+  cpuUsPerRequest?: number;
 }
 
 export interface Goal {
@@ -44,7 +57,10 @@ export function floorReference(floors: ScenarioResult[]): FloorReference {
   const rps = floors.map((f) => f.result.rps);
   const mean = rps.reduce((a, b) => a + b, 0) / rps.length;
   const p99 = floors.reduce((a, f) => a + f.result.latencyMs.p99, 0) / floors.length;
-  return { rps: mean, p99Ms: p99, runs: floors.length, spread: rps.length > 1 ? (Math.max(...rps) - Math.min(...rps)) / mean : 0 };
+  const cpu = floors.map((f) => f.serverCpu?.usPerRequest).filter((x): x is number => x !== undefined);
+  const ref: FloorReference = { rps: mean, p99Ms: p99, runs: floors.length, spread: rps.length > 1 ? (Math.max(...rps) - Math.min(...rps)) / mean : 0 };
+  if (cpu.length === floors.length && cpu.length > 0) ref.cpuUsPerRequest = round(cpu.reduce((a, b) => a + b, 0) / cpu.length, 1);
+  return ref;
 }
 
 export function addRatios(results: ScenarioResult[], floor: FloorReference): void {
@@ -52,6 +68,7 @@ export function addRatios(results: ScenarioResult[], floor: FloorReference): voi
     if (r.target !== 'keep') continue;
     r.rpsRatio = floor.rps > 0 ? round(r.result.rps / floor.rps, 3) : undefined;
     r.p99Ratio = floor.p99Ms > 0 ? round(r.result.latencyMs.p99 / floor.p99Ms, 2) : undefined;
+    if (r.serverCpu && floor.cpuUsPerRequest) r.cpuRatio = round(r.serverCpu.usPerRequest / floor.cpuUsPerRequest, 2);
   }
 }
 
@@ -115,7 +132,7 @@ function pad(cells: string[], widths: number[]): string {
 
 /** The stdout table. */
 export function formatTable(results: ScenarioResult[], floor: FloorReference, goals: Goal[], header: string): string {
-  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'req/s / floor', 'p99 / floor', 'non-2xx', 'errors'];
+  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'req/s / floor', 'p99 / floor', 'CPU µs/req', 'CPU / floor', 'server busy', 'non-2xx', 'errors'];
   const rows = results.map((r) => [
     r.label,
     fmtInt(r.result.rps),
@@ -123,6 +140,9 @@ export function formatTable(results: ScenarioResult[], floor: FloorReference, go
     fmtMs(r.result.latencyMs.p99),
     r.rpsRatio === undefined ? '-' : `${r.rpsRatio.toFixed(3)} (${(100 * r.rpsRatio).toFixed(1)}%)`,
     r.p99Ratio === undefined ? '-' : `${r.p99Ratio.toFixed(2)}x`,
+    r.serverCpu ? r.serverCpu.usPerRequest.toFixed(1) : '-',
+    r.cpuRatio === undefined ? '-' : `${r.cpuRatio.toFixed(2)}x`,
+    r.serverCpu ? `${Math.round(100 * r.serverCpu.utilisation)}%` : '-',
     fmtInt(r.result.non2xx),
     fmtInt(r.result.socketErrors),
   ]);
@@ -132,8 +152,24 @@ export function formatTable(results: ScenarioResult[], floor: FloorReference, go
   lines.push('');
   lines.push(
     `floor reference: ${fmtInt(floor.rps)} req/s, p99 ${fmtMs(floor.p99Ms)} ms` +
+      (floor.cpuUsPerRequest !== undefined ? `, ${floor.cpuUsPerRequest} µs server CPU per request` : '') +
       (floor.runs > 1 ? ` (mean of ${floor.runs} floor runs; they differ by ${(100 * floor.spread).toFixed(1)}%)` : ''),
   );
+  lines.push(
+    'CPU µs/req: server process CPU time (all threads) per response over the measured phase; ' +
+      'server busy: that CPU time per wall-clock time (100% = one core saturated; well below 100% on a pinned, ' +
+      'saturated server means it waited: on I/O, or on other processes sharing its core).',
+  );
+  const starved = results.filter((r) => r.serverCpu !== undefined && r.serverCpu.utilisation < 0.8 && r.target === 'floor');
+  if (floor.spread > 0.2 || starved.length > 0) {
+    lines.push(
+      'warning: the machine was not quiet (' +
+        [floor.spread > 0.2 ? `floor runs differ by ${(100 * floor.spread).toFixed(0)}%` : '', starved.length ? 'a floor server was not saturated' : '']
+          .filter((x) => x !== '')
+          .join(', ') +
+        '): req/s ratios are unreliable; CPU µs/req is the steadier comparison.',
+    );
+  }
   lines.push('');
   lines.push('Goals:');
   for (const g of goals) {

@@ -15,10 +15,10 @@ import { MOUNT, WRITE_RUN_PREFIX, WRITE_WARM_PREFIX, freePort, initKeep, newSeal
 import { runLoad, toolVersion } from './load.ts';
 import type { LoadResult, LoadSpec } from './load-types.ts';
 import type { Child } from './procs.ts';
-import { killAll, spawnChild, stopChild, waitForLine } from './procs.ts';
+import { cpuTimeMs, killAll, spawnChild, stopChild, waitForLine } from './procs.ts';
 import { formatSummary, readProfile, summarize } from './profile-summary.ts';
 import type { ProfileSummary } from './profile-summary.ts';
-import type { ScenarioResult } from './report.ts';
+import type { ScenarioResult, ServerCpu } from './report.ts';
 import { addRatios, evaluateGoals, floorReference, formatTable, machineFacts } from './report.ts';
 import type { BenchSettings, KeepScenario } from './settings.ts';
 import { readSettings } from './settings.ts';
@@ -39,23 +39,40 @@ function stamp(d = new Date()): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-/** Warm-up (discarded), then the measured phase; `between` runs just before and after measuring. */
+interface Measured {
+  result: LoadResult;
+  serverCpu?: ServerCpu;
+}
+
+/**
+ * Warm-up (discarded), then the measured phase; `around` runs just before and after measuring.
+ * The server's CPU time over the measured phase is read from /proc when available.
+ */
 async function measure(
   s: BenchSettings,
+  serverPid: number | undefined,
   spec: Omit<LoadSpec, 'durationSec' | 'connections'>,
   warmSpec: Omit<LoadSpec, 'durationSec' | 'connections'> = spec,
   around?: { before: () => Promise<void>; after: () => Promise<void> },
-): Promise<LoadResult> {
+): Promise<Measured> {
   if (s.warmupSec > 0) await runLoad(s.tool, { ...warmSpec, connections: s.connections, durationSec: s.warmupSec }, s.loadCpus);
   await around?.before();
+  const cpuBefore = cpuTimeMs(serverPid);
   const r = await runLoad(s.tool, { ...spec, connections: s.connections, durationSec: s.durationSec }, s.loadCpus);
+  const cpuAfter = cpuTimeMs(serverPid);
   await around?.after();
+  let serverCpu: ServerCpu | undefined;
+  if (cpuBefore !== undefined && cpuAfter !== undefined && r.requests > 0) {
+    const ms = cpuAfter - cpuBefore;
+    serverCpu = { ms: Math.round(ms), usPerRequest: Math.round((ms * 10000) / r.requests) / 10, utilisation: Math.round((ms / (r.durationSec * 10)) ) / 100 };
+  }
   const bad = r.non2xx + r.socketErrors;
   log(
     `  ${Math.round(r.rps).toLocaleString('en-US')} req/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms` +
+      (serverCpu ? `, server CPU ${serverCpu.usPerRequest} µs/request (${Math.round(serverCpu.utilisation * 100)}% of a core)` : '') +
       (bad ? `, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors` : ''),
   );
-  return r;
+  return { result: r, serverCpu };
 }
 
 async function measureFloor(s: BenchSettings, name: string, label: string): Promise<ScenarioResult> {
@@ -67,8 +84,8 @@ async function measureFloor(s: BenchSettings, name: string, label: string): Prom
   try {
     const m = await waitForLine(child, /^listening (\d+)$/, 30_000);
     const spec = { origin: `http://127.0.0.1:${m[1]}`, method: 'GET' as const, path: '/' };
-    const result = await measure(s, spec);
-    return { name, label, target: 'floor', method: 'GET', path: '/', result };
+    const { result, serverCpu } = await measure(s, child.proc.pid, spec);
+    return { name, label, target: 'floor', method: 'GET', path: '/', result, serverCpu };
   } finally {
     await stopChild(child);
   }
@@ -120,9 +137,10 @@ async function runKeep(s: BenchSettings, launch: KeepLaunch): Promise<KeepRun> {
             },
           }
         : undefined;
-      const result = await measure(s, spec, warm ?? spec, around);
+      const { result, serverCpu } = await measure(s, child.proc.pid, spec, warm ?? spec, around);
       if (name === 'kv-write') writeResult = result;
-      out.results.push({ name, label, target: 'keep', method: spec.method, path: spec.write ? `${spec.path}<0..${s.writeKeys - 1}>` : spec.path, result });
+      const path = spec.write ? `${spec.path}<0..${s.writeKeys - 1}>` : spec.path;
+      out.results.push({ name, label, target: 'keep', method: spec.method, path, result, serverCpu });
       if (launch.profileDir && profileFile) {
         const file = join(launch.profileDir, `${name}.cpuprofile`);
         renameSync(profileFile, file);
