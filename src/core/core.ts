@@ -29,6 +29,7 @@ import { IdentityStore, entityDisabled } from './identity/store.ts';
 import { MountTable } from './mounts.ts';
 import { runPipeline } from './pipeline.ts';
 import { PasswordPolicyStore } from './password/store.ts';
+import { renderPolicies } from './policy/render.ts';
 import { PolicyStore } from './policy/store.ts';
 import type { EngineRegistry } from './registry.ts';
 import { Router } from './router.ts';
@@ -284,6 +285,8 @@ export class Core implements CoreFacade {
     const passwordPolicies = new PasswordPolicyStore(view('sys/password-policy/'));
     const systemView: SystemView = {
       generatePassword: (policyName?: string) => passwordPolicies.generate(policyName),
+      renderPolicies: (names: string[], tokenMetadata: Record<string, string>) =>
+        renderPolicies(policies, names, { groups: [], tokenMetadata }),
     };
 
     const cubbyholeOf = (entry: TokenEntry): StorageView => {

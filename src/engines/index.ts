@@ -4,6 +4,7 @@ import { createAppRoleBackend } from './approle/backend.ts';
 import { createCubbyholeBackend } from './cubbyhole/backend.ts';
 import { createDatabaseBackend } from './database/backend.ts';
 import { createIdentityBackend } from './identity/backend.ts';
+import { createJwtBackend } from './jwt/backend.ts';
 import { createKvBackend, upgradeKvV1ToV2 } from './kv/backend.ts';
 import { createSysBackend } from './sys/backend.ts';
 import { createTokenBackend } from './token/backend.ts';
@@ -17,6 +18,8 @@ export function builtinEngines(): EngineRegistry {
     },
     auth: {
       approle: createAppRoleBackend,
+      jwt: createJwtBackend,
+      oidc: createJwtBackend,
     },
     system: (services) => createSysBackend(services),
     token: (store) => createTokenBackend(store),

@@ -4,5 +4,8 @@ import type { SystemView } from './types.ts';
 
 /** A SystemView whose passwords are random base64url strings. */
 export function testSystemView(): SystemView {
-  return { generatePassword: async () => randomBytes(15).toString('base64url') };
+  return {
+    generatePassword: async () => randomBytes(15).toString('base64url'),
+    renderPolicies: async (policies) => policies.map((policy) => ({ policy, paths: [] })),
+  };
 }

@@ -277,6 +277,8 @@ export interface BackendContext {
 export interface SystemView {
   /** A password from the named password policy (sys/policies/password), or Keep's default generator when empty. */
   generatePassword(policyName?: string): Promise<string>;
+  /** Policies as a token with this metadata would get them: paths with templates resolved. */
+  renderPolicies(policies: string[], tokenMetadata: Record<string, string>): Promise<unknown>;
 }
 
 export type BackendFactory = (ctx: BackendContext) => Backend | Promise<Backend>;

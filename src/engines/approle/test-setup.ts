@@ -3,6 +3,7 @@
  * through the framework's dispatch (existence check turns update into create/update, as core
  * does) from a chosen source address.
  */
+import { testSystemView } from '../../framework/testing.ts';
 import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { isKeepError, type KeepError } from '../../errors.ts';
@@ -38,8 +39,7 @@ export async function approle(opts: { maxTTL?: number } = {}): Promise<Fixture> 
     local: false,
   };
   const clock = { now: Date.UTC(2024, 5, 10, 7, 13, 20, 418) };
-  // A variable, not a literal: works whether or not BackendContext carries `system` yet.
-  const backendCtx = { storage, mount, logger: testLogger, system: { generatePassword: async () => 'unused-password' } };
+  const backendCtx = { storage, mount, logger: testLogger, system: testSystemView() };
   const backend = createAppRole(backendCtx, { now: () => clock.now });
   await backend.init?.();
   const compiled = compileBackend(backend);
