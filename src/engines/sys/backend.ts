@@ -12,6 +12,7 @@ import { keyPaths } from './keys.ts';
 import { leasePaths } from './leases.ts';
 import { mountsPaths } from './mounts.ts';
 import { openapiPaths } from './openapi.ts';
+import { passwordPolicyPaths } from './password.ts';
 import { legacyPolicyPaths } from './policy-legacy.ts';
 import { policyPaths } from './policy.ts';
 import { remountPaths } from './remount.ts';
@@ -31,6 +32,7 @@ export function createSysBackend(services: SystemServices): Backend {
       ...authPaths(services),
       ...remountPaths(services),
       ...policyPaths(services),
+      ...passwordPolicyPaths(services.passwordPolicies),
       ...legacyPolicyPaths(services),
       ...capabilitiesPaths(services),
       ...leasePaths(services),
