@@ -38,7 +38,7 @@ test('explainValue: strings bare, type-ambiguous strings quoted, lists, objects,
   assert.equal(explainValue(new LosslessNumber('12345678901234567890')), '12345678901234567890');
   assert.equal(explainValue('a\nb'), 'a b');
   const long = explainValue('x'.repeat(500));
-  assert.equal(long.length, 100);
+  assert.equal(long.length, 60);
   assert.ok(long.endsWith('…'));
 });
 
@@ -105,4 +105,49 @@ test('keep write auth/jwt/explain prints the table; -format=json the raw answer;
   } finally {
     await srv.close();
   }
+});
+
+test('explainText: error line, token metadata and the rendered policies of a role', () => {
+  const text = explainText({
+    roles: [
+      {
+        role: 'demo',
+        accepted: true,
+        reason_code: null,
+        error: null,
+        checks: [{ check: 'bound_claim', claim: 'ref', expected: 'refs/heads/main', actual: 'refs/heads/main', passed: true }],
+        policies: ['ci-demo', 'default', 'gone'],
+        metadata: { role: 'demo', ci_repository: 'keepdemo/payments-api' },
+        rendered_policies: [
+          { policy: 'ci-demo', paths: [{ path: 'secret/data/ci/keepdemo/payments-api/*', capabilities: ['read'] }] },
+          { policy: 'default', paths: [{ path: 'auth/token/lookup-self', capabilities: ['read'] }, { path: 'sys/x', capabilities: ['update'] }] },
+          { policy: 'gone', missing: true, paths: [] },
+        ],
+      },
+      { role: 'other', accepted: false, reason_code: 'KEEP_E_AUDIENCE', error: 'error validating token: invalid audience (aud) claim', checks: [] },
+    ],
+  });
+  assert.equal(
+    text,
+    [
+      'Role: demo    accepted',
+      'Policies: ci-demo, default, gone',
+      'Metadata: ci_repository=keepdemo/payments-api role=demo',
+      '',
+      'Check          Claim    Expected           Actual             Result',
+      '-----          -----    --------           ------             ------',
+      'bound_claim    ref      refs/heads/main    refs/heads/main    pass',
+      '',
+      'Policy     Path (rendered)                           Capabilities',
+      '------     ---------------                           ------------',
+      'ci-demo    secret/data/ci/keepdemo/payments-api/*    [read]',
+      'default    (2 standard self-service paths)           -',
+      'gone       (no such policy: grants nothing)          -',
+      '',
+      'Role: other    REJECTED (KEEP_E_AUDIENCE)',
+      'Error: error validating token: invalid audience (aud) claim',
+      '',
+      '(no checks reported)',
+    ].join('\n'),
+  );
 });

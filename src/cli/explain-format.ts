@@ -15,16 +15,28 @@ export interface ExplainCheck {
   passed: boolean;
 }
 
+/** A policy as the token would get it, templated paths rendered. */
+export interface RenderedPolicy {
+  policy: string;
+  missing?: boolean;
+  paths: Array<{ path: string; capabilities: string[] }>;
+}
+
 /** One role's decision. */
 export interface ExplainRole {
   role: string;
   accepted: boolean;
   reason_code?: string;
+  /** Vault's error message of the first failing check. */
+  error?: string;
   checks: ExplainCheck[];
   policies?: string[];
+  /** Token metadata the login would set. */
+  metadata?: Record<string, string>;
+  rendered_policies?: RenderedPolicy[];
 }
 
-const MAX_CELL = 100;
+const MAX_CELL = 60;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -57,6 +69,31 @@ function parseCheck(v: unknown): ExplainCheck | undefined {
   return c;
 }
 
+function parseRendered(v: unknown): RenderedPolicy[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: RenderedPolicy[] = [];
+  for (const p of v) {
+    if (!isObject(p) || typeof p.policy !== 'string') continue;
+    const paths = Array.isArray(p.paths)
+      ? p.paths.filter(isObject).map((x) => ({ path: String(x.path), capabilities: Array.isArray(x.capabilities) ? x.capabilities.map(String) : [] }))
+      : [];
+    out.push({ policy: p.policy, ...(p.missing === true ? { missing: true } : {}), paths });
+  }
+  return out;
+}
+
+/** Rows `policy  path  [caps]`; the built-in `default` policy is summarised on one row. */
+function grantRows(policies: RenderedPolicy[]): string[][] {
+  const rows: string[][] = [];
+  for (const p of policies) {
+    if (p.missing) rows.push([p.policy, '(no such policy: grants nothing)', '-']);
+    else if (p.policy === 'default') rows.push([p.policy, `(${p.paths.length} standard self-service paths)`, '-']);
+    else if (p.paths.length === 0) rows.push([p.policy, '(no paths; templates unresolved?)', '-']);
+    else for (const x of p.paths) rows.push([p.policy, x.path, `[${x.capabilities.join(', ')}]`]);
+  }
+  return rows;
+}
+
 /** The roles of an explain answer's `data`, or undefined when `data` is not one. */
 export function explainRoles(data: unknown): ExplainRole[] | undefined {
   if (!isObject(data) || !Array.isArray(data.roles)) return undefined;
@@ -69,7 +106,11 @@ export function explainRoles(data: unknown): ExplainRole[] | undefined {
       checks: Array.isArray(r.checks) ? r.checks.map(parseCheck).filter((c): c is ExplainCheck => c !== undefined) : [],
     };
     if (typeof r.reason_code === 'string' && r.reason_code !== '') role.reason_code = r.reason_code;
+    if (typeof r.error === 'string' && r.error !== '') role.error = r.error;
     if (Array.isArray(r.policies)) role.policies = r.policies.map(String);
+    if (isObject(r.metadata)) role.metadata = Object.fromEntries(Object.entries(r.metadata).map(([k, v]) => [k, String(v)]));
+    const rendered = parseRendered(r.rendered_policies);
+    if (rendered) role.rendered_policies = rendered;
     roles.push(role);
   }
   return roles;
@@ -79,14 +120,21 @@ export function explainRoles(data: unknown): ExplainRole[] | undefined {
 export function explainRoleText(r: ExplainRole): string {
   const verdict = r.accepted ? 'accepted' : `REJECTED${r.reason_code ? ` (${r.reason_code})` : ''}`;
   const lines = [`Role: ${r.role}    ${verdict}`];
+  if (!r.accepted && r.error) lines.push(`Error: ${r.error}`);
   if (r.policies) lines.push(`Policies: ${r.policies.length > 0 ? r.policies.join(', ') : '(none)'}`);
-  if (r.checks.length === 0) {
-    lines.push('', '(no checks reported)');
-    return lines.join('\n');
+  if (r.metadata && Object.keys(r.metadata).length > 0) {
+    lines.push(`Metadata: ${Object.keys(r.metadata).sort().map((k) => `${k}=${r.metadata?.[k] ?? ''}`).join(' ')}`);
   }
-  const header = ['Check', 'Claim', 'Expected', 'Actual', 'Result'];
-  const rows = r.checks.map((c) => [c.check, c.claim ?? '-', explainValue(c.expected), explainValue(c.actual), c.passed ? 'pass' : 'FAIL']);
-  lines.push('', columns([header, header.map((h) => '-'.repeat(h.length)), ...rows]));
+  if (r.checks.length === 0) lines.push('', '(no checks reported)');
+  else {
+    const header = ['Check', 'Claim', 'Expected', 'Actual', 'Result'];
+    const rows = r.checks.map((c) => [c.check, c.claim ?? '-', explainValue(c.expected), explainValue(c.actual), c.passed ? 'pass' : 'FAIL']);
+    lines.push('', columns([header, header.map((h) => '-'.repeat(h.length)), ...rows]));
+  }
+  if (r.rendered_policies && r.rendered_policies.length > 0) {
+    const header = ['Policy', 'Path (rendered)', 'Capabilities'];
+    lines.push('', columns([header, header.map((h) => '-'.repeat(h.length)), ...grantRows(r.rendered_policies)]));
+  }
   return lines.join('\n');
 }
 

@@ -28,8 +28,26 @@ export async function runDemo(address: string, rootToken: string, print: Print, 
   return runTokenDemo(address, rootToken, print);
 }
 
+const WHAT_WIDTH = 44;
+
+/** `  N. what   result`; a long `what` puts the result on its own line. */
 function line(step: string, what: string, result: string): string {
-  return `  ${step.padEnd(3)}${what.padEnd(44)}${result}\n`;
+  if (what.length >= WHAT_WIDTH) return `  ${step.padEnd(3)}${what}\n${' '.repeat(5 + WHAT_WIDTH)}${result}\n`;
+  return `  ${step.padEnd(3)}${what.padEnd(WHAT_WIDTH)}${result}\n`;
+}
+
+/** Words wrapped to lines of about `width` characters, each line indented. */
+function wrap(words: string[], indent: string, width = 100): string {
+  const lines: string[] = [];
+  let cur = '';
+  for (const w of words) {
+    if (cur && indent.length + cur.length + 1 + w.length > width) {
+      lines.push(cur);
+      cur = w;
+    } else cur = cur ? `${cur} ${w}` : w;
+  }
+  if (cur) lines.push(cur);
+  return lines.map((l) => `${indent}${l}\n`).join('');
 }
 
 /** `role demo rejected this job: claim ref does not match (KEEP_E_CLAIM_MISMATCH)` from an API error. */
@@ -55,12 +73,11 @@ export function refusalText(e: unknown): string {
   return `${e.status} ${msgs.join('; ')}`.trim();
 }
 
-function ciMetadata(secret: SecretResponse): string {
+function ciMetadata(secret: SecretResponse): string[] {
   const meta = secret.auth?.metadata ?? {};
   return Object.entries(meta)
     .filter(([k]) => k.startsWith('ci_'))
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(' ');
+    .map(([k, v]) => `${k}=${String(v)}`);
 }
 
 /** The first failing check of an explain answer for `role`, as `ref: expected X, actual Y`. */
@@ -102,11 +119,11 @@ async function runCiDemo(address: string, rootToken: string, print: Print, ci: C
     const auth = login.auth;
     print(line('2.', `keep login -method=jwt role=${setup.role}`, `policies ${JSON.stringify(auth?.policies ?? [])}, ttl ${String(auth?.lease_duration ?? '?')}s`));
     const meta = ciMetadata(login);
-    if (meta) print(`       attribution: ${meta}\n`);
+    if (meta.length > 0) print(wrap(['token metadata:', ...meta], '       '));
 
     const got = await job.kv.get(setup.secretPath);
     const keys = Object.keys((got.secret?.data?.data ?? got.secret?.data ?? {}) as Record<string, unknown>).sort();
-    print(line('3.', `the job reads ${setup.secretPath}`, `keys: ${keys.join(', ')}`));
+    print(line('3.', "the job reads its repository's secret", `${setup.secretPath} (keys: ${keys.join(', ')})`));
 
     try {
       await job.kv.get(PROD_SECRET);

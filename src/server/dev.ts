@@ -58,18 +58,19 @@ export interface DevIssuerSetup {
 
 /**
  * Starts the dev OIDC issuer on `listen` (another free port when that one is busy) and, when the
- * JWT method is available, configures Keep through its API to trust the issuer's github platform.
+ * JWT method is available, configures Keep through its API to trust the issuer's github platform
+ * (with `demoData`, also the demo secret the role may read).
  */
 export async function setupDevIssuer(
   apiAddress: string,
   rootToken: string,
-  opts: { listen: string; kvV1: boolean },
+  opts: { listen: string; kvV1: boolean; demoData?: boolean },
 ): Promise<DevIssuerSetup> {
   const issuer = await startIssuerServer({ listen: opts.listen, fallbackToFreePort: true });
   if (!jwtAuthAvailable()) return { issuer, note: 'the jwt auth method is not in this build; auth/jwt/ was not mounted' };
   const admin = new KeepClient({ address: apiAddress, token: rootToken });
   try {
-    const demo = await configureDemo(admin, issuer.issuer.issuerUrl('github'), { kvV1: opts.kvV1 });
+    const demo = await configureDemo(admin, issuer.issuer.issuerUrl('github'), { kvV1: opts.kvV1, writeSecret: opts.demoData === true });
     return { issuer, demo };
   } catch (e) {
     return { issuer, note: `configuring auth/jwt/ failed: ${(e as Error).message}` };

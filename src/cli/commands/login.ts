@@ -3,6 +3,7 @@
  * auth method whose login is `POST auth/<path>/login` (userpass-style methods put the username
  * in the path: `auth/<path>/login/<username>`).
  */
+import { isKeepApiError } from '../../client/errors.ts';
 import type { SecretResponse } from '../../client/types.ts';
 import { EXIT_OK, FIELD_FLAG, FORMAT_FLAG, expectArgs } from '../context.ts';
 import type { CommandContext } from '../context.ts';
@@ -69,6 +70,8 @@ async function tokenLogin(ctx: CommandContext, args: string[]): Promise<SecretRe
 async function methodLogin(ctx: CommandContext, method: string, args: string[]): Promise<SecretResponse> {
   const mount = (ctx.flags.str('path') || method).replace(/^\/+|\/+$/g, '').replace(/^auth\//, '');
   const body = await parseKvArgs(args, ctx.io);
+  // A JWT read from a file or stdin (`jwt=@file`, `jwt=-`) usually ends with a newline.
+  if (typeof body.jwt === 'string') body.jwt = body.jwt.trim();
   let loginPath = 'login';
   if (USERNAME_IN_PATH.has(method) && typeof body.username === 'string') {
     loginPath = `login/${encodeURIComponent(body.username)}`;
@@ -79,6 +82,16 @@ async function methodLogin(ctx: CommandContext, method: string, args: string[]):
   const secret = res.body as SecretResponse | null;
   if (!secret || typeof secret !== 'object') throw new Error('the server returned an empty answer');
   return secret;
+}
+
+/** `Reason: KEEP_E_CLAIM_MISMATCH (role "demo", claim "ref")` for a rejected login that carries Keep's reason fields. */
+export function reasonLine(e: unknown): string | undefined {
+  if (!isKeepApiError(e) || !e.reasonCode) return undefined;
+  const body = typeof e.body === 'object' && e.body !== null ? (e.body as Record<string, unknown>) : {};
+  const parts: string[] = [];
+  if (typeof body.role === 'string') parts.push(`role "${body.role}"`);
+  if (typeof body.claim === 'string') parts.push(`claim "${body.claim}"`);
+  return `Reason: ${e.reasonCode}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
 }
 
 const login: Command = {
@@ -104,7 +117,10 @@ const login: Command = {
     try {
       secret = method === 'token' ? await tokenLogin(ctx, args) : await methodLogin(ctx, method, args);
     } catch (e) {
-      return ctx.fail('Error authenticating', e);
+      const code = ctx.fail('Error authenticating', e);
+      const reason = reasonLine(e);
+      if (reason) ctx.err(reason);
+      return code;
     }
     if (secret.wrap_info) return ctx.printSecret(secret);
     const token = secret.auth?.client_token;

@@ -61,11 +61,12 @@ export async function runServer(opts: RunServerOptions): Promise<number> {
     return 1;
   }
 
-  let devIssuer: DevIssuerSetup | undefined;
+  // The dev issuer (started below); a stop while it is starting closes it once it is up.
+  let devIssuerStarting: Promise<DevIssuerSetup | undefined> | undefined;
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info('shutting down', { signal });
-      Promise.all([server.close(), devIssuer?.issuer.close()]).then(
+      Promise.all([server.close(), devIssuerStarting?.then((d) => d?.issuer.close())]).then(
         () => resolve(0),
         (e: unknown) => {
           logger.error('shutdown failed', { error: (e as Error).message });
@@ -81,11 +82,11 @@ export async function runServer(opts: RunServerOptions): Promise<number> {
   if (opts.dev) {
     const { unsealKey, rootToken } = await setupDev(server, { rootTokenId: opts.devRootTokenId, kvV1: opts.devKvV1 });
     if (!opts.devNoStoreToken) await writeTokenFile(tokenFilePath(process.env, homedir()), rootToken);
-    try {
-      devIssuer = await setupDevIssuer(address, rootToken, { listen: opts.devIssuerAddress ?? '127.0.0.1:8300', kvV1: opts.devKvV1 });
-    } catch (e) {
+    devIssuerStarting = setupDevIssuer(address, rootToken, { listen: opts.devIssuerAddress ?? '127.0.0.1:8300', kvV1: opts.devKvV1, demoData: opts.devDemo }).catch((e: unknown) => {
       err(`The dev OIDC issuer did not start: ${(e as Error).message}\n`);
-    }
+      return undefined;
+    });
+    const devIssuer = await devIssuerStarting;
     out(devBanner(address, unsealKey, rootToken, opts.devKvV1, !opts.devNoStoreToken));
     if (devIssuer) out(devIssuerBanner(devIssuer));
     if (opts.devDemo) {
@@ -146,7 +147,8 @@ function devIssuerBanner(dev: DevIssuerSetup): string {
     const d = dev.demo;
     lines.push(
       `    Trusted by auth/${d.mount}/ as GitHub Actions; role "${d.role}" accepts aud ${d.audience},`,
-      `    repository ${d.repository}, ref refs/heads/main (policy ${d.policy}, single-use job tokens).`,
+      `    repository ${d.repository}, ref refs/heads/main (policy ${d.policy}, single-use job tokens);`,
+      `    its tokens read secret/ci/${d.repository}/*.`,
     );
     for (const w of d.warnings) lines.push(`    role warning: ${w}`);
   } else if (dev.note) {

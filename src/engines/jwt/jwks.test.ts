@@ -56,17 +56,30 @@ describe('JWKS cache', () => {
     assertError(err, 400, 'error validating token: error verifying token signature: failed to verify id token signature', REASONS.KEY_NOT_FOUND);
   });
 
-  it('rate-limits refetches for unknown kids (cooldown per issuer)', async () => {
+  it('a key rotated right after a fetch is picked up (the refetch waits out the minimum interval)', async () => {
     const f = await mount();
     await login(f, await token(a, f), 'ci');
     server.keys = [a.jwk, b.jwk];
     const hits = server.jwksHits;
-    const err = await f.fail('update', 'login', { role: 'ci', jwt: await token(b, f) });
-    assert.equal(err.extra?.reason_code, REASONS.KEY_NOT_FOUND);
-    assert.equal(server.jwksHits, hits, 'no refetch within the cooldown');
-    f.clock.now += UNKNOWN_KID_COOLDOWN_MS;
     await login(f, await token(b, f), 'ci');
     assert.equal(server.jwksHits, hits + 1);
+  });
+
+  it('rate-limits refetches for a kid that stays unknown (cooldown per kid and issuer)', async () => {
+    const f = await mount();
+    await login(f, await token(a, f), 'ci');
+    f.clock.now += UNKNOWN_KID_COOLDOWN_MS;
+    const hits = server.jwksHits;
+    const err = await f.fail('update', 'login', { role: 'ci', jwt: await token(b, f) });
+    assert.equal(err.extra?.reason_code, REASONS.KEY_NOT_FOUND);
+    assert.equal(server.jwksHits, hits + 1, 'one refetch for the unknown kid');
+    const again = await f.fail('update', 'login', { role: 'ci', jwt: await token(b, f) });
+    assert.equal(again.extra?.reason_code, REASONS.KEY_NOT_FOUND);
+    assert.equal(server.jwksHits, hits + 1, 'no refetch for the same unknown kid within the cooldown');
+    server.keys = [a.jwk, b.jwk];
+    f.clock.now += UNKNOWN_KID_COOLDOWN_MS;
+    await login(f, await token(b, f), 'ci');
+    assert.equal(server.jwksHits, hits + 2);
   });
 
   it('a bad signature under a known kid refetches only after the longer cooldown', async () => {

@@ -19,6 +19,11 @@ import { REASONS } from './reasons.ts';
 import { MalformedToken, isSupportedAlg, type ParsedToken } from './token.ts';
 
 export const UNKNOWN_KID_COOLDOWN_MS = 5_000;
+/**
+ * Refetches for unknown kids are at least this far apart (per issuer). A login that needs one
+ * sooner waits for it instead of failing, so a key rotated right after a fetch is picked up.
+ */
+export const UNKNOWN_KID_MIN_INTERVAL_MS = 1_000;
 export const BAD_SIGNATURE_COOLDOWN_MS = 30_000;
 const BODY_IN_ERROR = 256;
 
@@ -62,6 +67,8 @@ export class JwksCache {
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private lastError: string | undefined;
   private inflight: Promise<RefreshResult> | undefined;
+  /** kid -> start time of the fetch after which it was still unknown. */
+  private readonly missedKids = new Map<string, number>();
   private readonly imported = new WeakMap<JWK, Map<string, Promise<unknown>>>();
   /** Number of HTTP fetches made (tests, metrics). */
   fetches = 0;
@@ -87,6 +94,41 @@ export class JwksCache {
     if (now - this.lastAttempt < cooldownMs) {
       return Promise.resolve(this.lastError !== undefined && !this.keys ? { status: 'failed', error: this.lastError } : { status: 'cooldown' });
     }
+    return this.fetchNow();
+  }
+
+  /**
+   * Refetch for a token whose kid is not cached: skipped when the same kid was already missing
+   * after the latest fetch (within the cooldown); otherwise at most one fetch per
+   * UNKNOWN_KID_MIN_INTERVAL_MS, waiting out the remainder rather than failing.
+   */
+  refreshForUnknownKid(kid: string | undefined): Promise<RefreshResult> {
+    if (this.inflight) return this.inflight;
+    const now = this.deps.now();
+    if (kid !== undefined && this.missedKids.get(kid) === this.lastAttempt && now - this.lastAttempt < UNKNOWN_KID_COOLDOWN_MS) {
+      return Promise.resolve({ status: 'cooldown' });
+    }
+    const wait = this.lastAttempt + UNKNOWN_KID_MIN_INTERVAL_MS - now;
+    if (wait <= 0) return this.fetchNow();
+    const delayed = new Promise<void>((resolve) => setTimeout(resolve, Math.min(wait, UNKNOWN_KID_MIN_INTERVAL_MS)).unref()).then(() =>
+      this.fetchNow(true),
+    );
+    this.inflight = delayed.finally(() => {
+      if (this.inflight === delayed) this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  /** Records that `kid` was not in the key set fetched last. */
+  noteMissing(kid: string | undefined): void {
+    if (kid === undefined) return;
+    if (this.missedKids.size >= 1000) this.missedKids.clear();
+    this.missedKids.set(kid, this.lastAttempt);
+  }
+
+  private fetchNow(joined = false): Promise<RefreshResult> {
+    if (this.inflight && !joined) return this.inflight;
+    const now = this.deps.now();
     this.lastAttempt = now;
     this.fetches++;
     const run = fetchJwks(this.url, this.caPem, this.deps).then(
@@ -100,6 +142,7 @@ export class JwksCache {
         return { status: 'failed', error: this.lastError };
       },
     );
+    if (joined) return run;
     this.inflight = run.finally(() => {
       this.inflight = undefined;
     });
@@ -165,13 +208,14 @@ export async function verifyWithJwks(cache: JwksCache, token: ParsedToken): Prom
     }
     const first = await attempt(cache, keys, token);
     if ('claims' in first) return { ok: true, claims: first.claims };
-    const r = await cache.refresh(first.found ? BAD_SIGNATURE_COOLDOWN_MS : UNKNOWN_KID_COOLDOWN_MS);
+    const r = first.found ? await cache.refresh(BAD_SIGNATURE_COOLDOWN_MS) : await cache.refreshForUnknownKid(token.kid);
     if (r.status === 'failed') return { ok: false, code: REASONS.JWKS_UNAVAILABLE, cause: `fetching keys ${r.error}` };
     let found = first.found;
     if (r.status === 'fetched' && cache.cached) {
       const second = await attempt(cache, cache.cached, token);
       if ('claims' in second) return { ok: true, claims: second.claims };
       found = second.found;
+      if (!found) cache.noteMissing(token.kid);
     }
     return { ok: false, code: found ? REASONS.SIGNATURE : REASONS.KEY_NOT_FOUND, cause: NOT_VERIFIED };
   } catch (e) {
