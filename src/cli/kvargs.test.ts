@@ -45,3 +45,12 @@ test('string pairs for -metadata / -options', () => {
   assert.deepEqual(parseStringPairs(['a=1', 'b=x=y'], 'metadata'), { a: '1', b: 'x=y' });
   assert.throws(() => parseStringPairs(['oops'], 'metadata'), /invalid value "oops" for -metadata/);
 });
+
+test('@file.json alone is the JSON body, as with vault write path @file.json', async () => {
+  const files: Record<string, string> = { 'role.json': '{"user_claim":"sub","bound_audiences":["a"]}', 'list.json': '[1]' };
+  const src = { readStdin: async () => '', readFile: async (p: string) => files[p] ?? Promise.reject(new Error('ENOENT')) };
+  assert.deepEqual(await parseKvArgs(['@role.json', 'token_ttl=10m'], src), { user_claim: 'sub', bound_audiences: ['a'], token_ttl: '10m' });
+  await assert.rejects(parseKvArgs(['@list.json'], src), /expected a JSON object/);
+  await assert.rejects(parseKvArgs(['@missing.json'], src), /error reading file "missing.json"/);
+  await assert.rejects(parseKvArgs(['@'], src), /missing file name/);
+});

@@ -54,6 +54,26 @@ export async function parseKvArgs(args: string[], src: KvArgsSource): Promise<Re
       for (const [k, v] of Object.entries(parsed)) add(k, v);
       continue;
     }
+    if (arg.startsWith('@') && !arg.includes('=')) {
+      // `@file.json`: the file's JSON object is the data, as with `vault write path @file.json`.
+      const file = arg.slice(1);
+      if (file === '') throw new UsageError(`invalid argument "${arg}": missing file name after @`);
+      let text: string;
+      try {
+        text = await read(file);
+      } catch (e) {
+        throw new UsageError(`error reading file "${file}": ${(e as Error).message}`);
+      }
+      let parsed: unknown;
+      try {
+        parsed = parseJson(text);
+      } catch (e) {
+        throw new UsageError(`failed to parse JSON from "${file}": ${(e as Error).message}`);
+      }
+      if (!isObject(parsed)) throw new UsageError(`failed to parse JSON from "${file}": expected a JSON object`);
+      for (const [k, v] of Object.entries(parsed)) add(k, v);
+      continue;
+    }
     const eq = arg.indexOf('=');
     if (eq <= 0) throw new UsageError(`invalid key/value pair "${arg}": format must be key=value`);
     const key = arg.slice(0, eq);
