@@ -65,6 +65,19 @@ describe('JWKS cache', () => {
     assert.equal(server.jwksHits, hits + 1);
   });
 
+  it('a delayed refetch does not block later ones (regression: stale in-flight result)', async () => {
+    const f = await mount();
+    await login(f, await token(a, f), 'ci');
+    const hits = server.jwksHits;
+    // Unknown kid within the minimum interval: the refetch is delayed, happens, and misses.
+    assert.equal((await f.fail('update', 'login', { role: 'ci', jwt: await token(b, f) })).extra?.reason_code, REASONS.KEY_NOT_FOUND);
+    assert.equal(server.jwksHits, hits + 1);
+    server.keys = [a.jwk, b.jwk];
+    f.clock.now += UNKNOWN_KID_COOLDOWN_MS;
+    await login(f, await token(b, f), 'ci');
+    assert.equal(server.jwksHits, hits + 2);
+  });
+
   it('rate-limits refetches for a kid that stays unknown (cooldown per kid and issuer)', async () => {
     const f = await mount();
     await login(f, await token(a, f), 'ci');

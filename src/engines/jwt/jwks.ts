@@ -113,10 +113,11 @@ export class JwksCache {
     const delayed = new Promise<void>((resolve) => setTimeout(resolve, Math.min(wait, UNKNOWN_KID_MIN_INTERVAL_MS)).unref()).then(() =>
       this.fetchNow(true),
     );
-    this.inflight = delayed.finally(() => {
-      if (this.inflight === delayed) this.inflight = undefined;
+    const tracked: Promise<RefreshResult> = delayed.finally(() => {
+      if (this.inflight === tracked) this.inflight = undefined;
     });
-    return this.inflight;
+    this.inflight = tracked;
+    return tracked;
   }
 
   /** Records that `kid` was not in the key set fetched last. */
