@@ -31,6 +31,10 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/storage/**', '**/barrier/**', '**/core/**', '**/engines/**', '**/http/**', '**/cli/**', '**/framework/**', '**/server/**'] }] },
   },
   {
+    files: ['src/ci/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/storage/**', '**/barrier/**', '**/core/**', '**/engines/**', '**/http/**', '**/framework/**', '**/server/**', '**/cli/**'] }] },
+  },
+  {
     files: ['src/cli/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/storage/**', '**/barrier/**', '**/core/**', '**/engines/**', '**/http/**', '**/framework/**'] }] },
   },

@@ -73,3 +73,15 @@ test('bad input is rejected with Go flag messages', () => {
   assert.throws(() => parseFlags(['---x'], specs), /bad flag syntax/);
   assert.throws(() => parseFlags(['-=x'], specs), /bad flag syntax/);
 });
+
+test('everything after -- is positional and untouched', () => {
+  const specs = [{ name: 'role', type: 'string' as const, usage: '' }, { name: 'namespace', type: 'string' as const, usage: '' }];
+  const late = new Set(['namespace']);
+  const a = parseFlags(['-role', 'deploy', '--', 'kubectl', 'apply', '--namespace', 'prod', '-h'], specs, late);
+  assert.deepEqual(a.args, ['kubectl', 'apply', '--namespace', 'prod', '-h']);
+  assert.equal(a.flags.str('namespace'), undefined);
+  assert.deepEqual(a.warnings, []);
+  const b = parseFlags(['-role', 'deploy', 'make', '--', '-namespace', 'x'], specs, late);
+  assert.deepEqual(b.args, ['make', '-namespace', 'x']);
+  assert.deepEqual(b.warnings, []);
+});

@@ -144,10 +144,12 @@ export function parseFlags(argv: string[], specs: FlagSpec[], lateFlags: Readonl
     return 2;
   };
   let i = 0;
+  let verbatim = false;
   for (; i < argv.length; ) {
     const arg = argv[i];
     if (arg === '--') {
       i++;
+      verbatim = true;
       break;
     }
     if (arg === '-' || !arg.startsWith('-')) break;
@@ -156,7 +158,12 @@ export function parseFlags(argv: string[], specs: FlagSpec[], lateFlags: Readonl
   const trailing: string[] = [];
   for (; i < argv.length; ) {
     const arg = argv[i];
-    if (arg.startsWith('-') && arg !== '-' && arg !== '--') {
+    // Everything after `--` belongs to the positional arguments untouched (`keep ci exec -- cmd -x`).
+    if (verbatim || arg === '--') {
+      args.push(...argv.slice(verbatim ? i : i + 1));
+      break;
+    }
+    if (arg.startsWith('-') && arg !== '-') {
       const name = arg.replace(/^--?/, '').split('=')[0];
       if (lateFlags.has(name) && byName.has(name)) {
         i += takeFlag(i);

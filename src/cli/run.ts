@@ -91,7 +91,9 @@ export async function runCli(argv: string[], io: CliIO = processIO(), commands: 
   }
   const { cmd, depth } = found;
   const rest = argv.slice(depth);
-  if (rest.some((a) => HELP_FLAGS.has(a))) {
+  const dashDash = rest.indexOf('--');
+  const ownArgs = dashDash >= 0 ? rest.slice(0, dashDash) : rest;
+  if (ownArgs.some((a) => HELP_FLAGS.has(a))) {
     io.stdout.write(commandHelp(cmd));
     return EXIT_OK;
   }

@@ -151,7 +151,14 @@ async function startOnce(opts: StartOptions, dataDir: string, port: number): Pro
       // Whoever answered, our process must still be alive (not failed on EADDRINUSE while
       // another process holds the port).
       await sleep(50);
-      if (!gone) break;
+      if (gone) continue;
+      // Dev mode initialises, mounts and configures after the listener is up: it is ready once
+      // it has printed its banner (which ends with the root token).
+      if (opts.dev && !t.out.stdout.includes('Root Token:')) {
+        await sleep(50);
+        continue;
+      }
+      break;
     } catch (e) {
       lastErr = (e as Error).message;
       await sleep(100);

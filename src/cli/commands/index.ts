@@ -3,6 +3,7 @@
  */
 import type { Command } from '../registry.ts';
 import { authCommands } from './auth.ts';
+import { ciCommands } from './ci.ts';
 import { issuerCommands } from './issuer.ts';
 import { kvMetadataCommands } from './kv-metadata.ts';
 import { kvCommands } from './kv.ts';
@@ -31,5 +32,6 @@ export const allCommands: Command[] = [
   ...authCommands,
   ...leaseCommands,
   ...issuerCommands,
+  ...ciCommands,
   ...versionCommands,
 ];
