@@ -72,6 +72,11 @@ async function main(): Promise<void> {
     headers,
     timeout: 10,
   };
+  if (spec.body !== undefined) {
+    const body = spec.body;
+    const postHeaders = { ...headers, 'Content-Type': 'application/json' };
+    opts.requests = [{ setupRequest: (req) => ({ ...req, method: 'POST', path: spec.path, headers: postHeaders, body }) }];
+  }
   if (spec.write) {
     const { pathPrefix, keys } = spec.write;
     let counter = 0;

@@ -20,6 +20,8 @@ export interface LoadSpec {
   token?: string;
   /** Set for the write scenario. */
   write?: WritePattern;
+  /** A fixed JSON body sent with every POST (the CI login scenario). */
+  body?: string;
   connections: number;
   durationSec: number;
 }

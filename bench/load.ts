@@ -32,6 +32,10 @@ async function runWrk(spec: LoadSpec, cpus: string | undefined): Promise<LoadRes
   else delete env.BENCH_TOKEN;
   let script = join(WRK_DIR, 'get.lua');
   let url = spec.origin + spec.path;
+  if (spec.body !== undefined) {
+    script = join(WRK_DIR, 'post.lua');
+    env.BENCH_BODY = spec.body;
+  }
   if (spec.write) {
     script = join(WRK_DIR, 'kv-write.lua');
     env.BENCH_WRITE_PREFIX = spec.write.pathPrefix;

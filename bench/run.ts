@@ -15,10 +15,11 @@ import { MOUNT, WRITE_RUN_PREFIX, WRITE_WARM_PREFIX, freePort, initKeep, newSeal
 import { runLoad, toolVersion } from './load.ts';
 import type { LoadResult, LoadSpec } from './load-types.ts';
 import type { Child } from './procs.ts';
-import { cpuTimeMs, killAll, spawnChild, stopChild, waitForLine } from './procs.ts';
+import { cpuTimeMs, killAll, runCommand, spawnChild, stopChild, waitForLine } from './procs.ts';
 import { formatSummary, readProfile, summarize } from './profile-summary.ts';
 import type { ProfileSummary } from './profile-summary.ts';
 import type { ScenarioResult, ServerCpu } from './report.ts';
+import { prepareLogin } from './login.ts';
 import { addRatios, evaluateGoals, floorReference, formatTable, machineFacts } from './report.ts';
 import type { BenchSettings, KeepScenario } from './settings.ts';
 import { readSettings } from './settings.ts';
@@ -31,6 +32,7 @@ const LABELS: Record<KeepScenario, string> = {
   'kv-read': 'Keep KV v2 read',
   'token-lookup-self': 'Keep token lookup-self',
   'kv-write': 'Keep KV v2 write',
+  'ci-login': 'Keep CI login (RS256, token persisted)',
 };
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -120,7 +122,10 @@ async function runKeep(s: BenchSettings, launch: KeepLaunch): Promise<KeepRun> {
       log(`${label}: warm-up ${s.warmupSec} s, measure ${s.durationSec} s`);
       let spec: Omit<LoadSpec, 'durationSec' | 'connections'>;
       let warm: Omit<LoadSpec, 'durationSec' | 'connections'> | undefined;
-      if (name === 'kv-read') spec = { origin: keep.origin, method: 'GET', path: prep.readPath, token: prep.token };
+      if (name === 'ci-login') {
+        const login = await prepareLogin(keep.origin, root);
+        spec = { origin: keep.origin, method: 'POST', path: login.path, body: login.body };
+      } else if (name === 'kv-read') spec = { origin: keep.origin, method: 'GET', path: prep.readPath, token: prep.token };
       else if (name === 'token-lookup-self') spec = { origin: keep.origin, method: 'GET', path: '/v1/auth/token/lookup-self', token: prep.token };
       else {
         const base = { origin: keep.origin, method: 'POST' as const, path: `/v1/${MOUNT}/data/${WRITE_RUN_PREFIX}`, token: prep.token };
@@ -183,6 +188,19 @@ async function runKeep(s: BenchSettings, launch: KeepLaunch): Promise<KeepRun> {
   return out;
 }
 
+/** jose's raw RS256 verify rate in its own process on the server's CPU (the CI login's floor). */
+async function measureJose(s: BenchSettings): Promise<{ inFlight1: number; inFlight32: number }> {
+  log('jose RS256 verify rate (raw, in its own process on the server CPU)');
+  const r = await runCommand(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'login.ts'), 'verify'], {
+    env: { ...process.env, BENCH_VERIFY_SECONDS: s.quick ? '1' : '3' },
+    cpus: s.serverCpus,
+    timeoutMs: 120_000,
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_JOSE '));
+  if (r.code !== 0 || !line) throw new Error(`jose verify bench failed (code ${r.code}): ${r.stderr}`);
+  return JSON.parse(line.slice('BENCH_JOSE '.length)) as { inFlight1: number; inFlight32: number };
+}
+
 async function main(): Promise<number> {
   const s = readSettings();
   const started = new Date();
@@ -217,6 +235,7 @@ async function main(): Promise<number> {
   };
   const keep = await runKeep(s, launch);
   floors.push(await measureFloor(s, 'floor-after', 'floor again (after Keep)'));
+  const jose = s.scenarios.includes('ci-login') ? await measureJose(s) : undefined;
 
   const floor = floorReference(floors);
   const results = [floors[0], ...keep.results, floors[1]];
@@ -238,6 +257,7 @@ async function main(): Promise<number> {
         scenarios: results,
         goals,
         durability: keep.durability,
+        joseVerify: jose,
         keepShutdown: keep.shutdown,
         loadAvgAtEnd: Math.round(loadavg()[0] * 100) / 100,
         profiles: keep.profiles.map((p) => ({ scenario: p.scenario, file: p.file, summary: p.summary })),
@@ -246,6 +266,14 @@ async function main(): Promise<number> {
       2,
     ) + '\n',
   );
+  if (jose) {
+    const login = results.find((r) => r.name === 'ci-login');
+    const ratio = login ? login.result.rps / jose.inFlight32 : undefined;
+    process.stdout.write(
+      `\njose RS256 jwtVerify on the server's CPU: ${jose.inFlight1}/s (1 in flight), ${jose.inFlight32}/s (32 in flight)` +
+        (login && ratio !== undefined ? `; CI login ${Math.round(login.result.rps)}/s = ${ratio.toFixed(2)} of the raw verify rate\n` : '\n'),
+    );
+  }
   process.stdout.write(`\nresults: ${relative(REPO_ROOT, file)}\n`);
   if (!s.keepData && !s.dataDir) rmSync(dataDir, { recursive: true, force: true });
 

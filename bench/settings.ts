@@ -21,7 +21,7 @@ import { accessSync, constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { delimiter, join } from 'node:path';
 
-export const KEEP_SCENARIOS = ['kv-read', 'token-lookup-self', 'kv-write'] as const;
+export const KEEP_SCENARIOS = ['kv-read', 'token-lookup-self', 'kv-write', 'ci-login'] as const;
 export type KeepScenario = (typeof KEEP_SCENARIOS)[number];
 
 export interface BenchSettings {
