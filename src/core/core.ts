@@ -109,8 +109,11 @@ export class Core implements CoreFacade {
   // ---------------------------------------------------------------------------------------------
   // The logical pipeline
 
-  async handle(req: LogicalHttpRequest): Promise<CoreResult> {
-    return runPipeline(this, this.live, req);
+  handle(req: LogicalHttpRequest): Promise<CoreResult> {
+    // Not an async function (one promise less per request); sealed still rejects, as `live` would.
+    const state = this.state;
+    if (!state) return Promise.reject(sealedError());
+    return runPipeline(this, state, req);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -342,8 +345,11 @@ export class Core implements CoreFacade {
 
     const wrapping = new Wrapping({ tokens, cubbyhole: cubbyholeOf });
 
-    const aclFor = async (entry: TokenEntry): Promise<ACL> => {
+    const aclFor = (entry: TokenEntry): Promise<ACL> => {
       if (!entry.entityId && entry.meta === null) return policies.acl(entry.policies);
+      return identityAcl(entry);
+    };
+    const identityAcl = async (entry: TokenEntry): Promise<ACL> => {
       const ctx = await identity.contextFor(entry.entityId, entry.meta ?? {});
       if (ctx.entityDisabled) throw entityDisabled();
       const names = ctx.policies.length > 0 ? [...entry.policies, ...ctx.policies] : entry.policies;

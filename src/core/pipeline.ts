@@ -148,7 +148,7 @@ export async function runPipeline(core: Core, s: Unsealed, req: LogicalHttpReque
   }
   if (routeError !== undefined || !prepared) throw routeError;
 
-  await core.audit.logRequest(audit);
+  if (core.audit.enabled) await core.audit.logRequest(audit);
 
   const response = await prepared.execute(operation);
 
@@ -175,7 +175,7 @@ export async function runPipeline(core: Core, s: Unsealed, req: LogicalHttpReque
 
   if (checked?.finalUse) await s.tokens.revokeTree(checked.entry.hash);
 
-  await core.audit.logResponse(audit, result);
+  if (core.audit.enabled) await core.audit.logResponse(audit, result);
   return result;
 }
 
@@ -192,6 +192,15 @@ async function finishResponse(
   route: NonNullable<ReturnType<Unsealed['router']['match']>>,
   checked: CheckedToken | undefined,
 ): Promise<void> {
+  if (!response.secret && !response.auth) {
+    // Nothing to register or issue (reads, writes, lookups): copy what the engine reported.
+    if (response.leaseDuration !== undefined) result.leaseDuration = response.leaseDuration;
+    if (response.leaseId !== undefined) result.leaseId = response.leaseId;
+    if (response.renewable !== undefined) result.renewable = response.renewable;
+    if (response.authBlock) result.auth = response.authBlock;
+    if (response.warnings) result.response = { ...response, warnings: response.warnings.length > 0 ? [...response.warnings] : undefined };
+    return;
+  }
   const warnings = response.warnings ? [...response.warnings] : [];
   const ttls = s.mounts.effectiveTTLs(route.entry);
 

@@ -33,10 +33,19 @@ export function operationSpec(def: PathDef, op: Operation): OperationSpec<Fields
   return undefined;
 }
 
+const NO_FIELDS: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_SUPPLIED: ReadonlySet<string> = new Set<string>();
+
 class PreparedRequest implements Prepared {
   readonly hasExistenceCheck: boolean;
-  private readonly input: Record<string, unknown>;
+  /** URL captures (they win over the request data), or undefined when there are none. */
+  private readonly overrides: Record<string, string> | undefined;
   private loose: CoercedFields | undefined;
+  /**
+   * The one context of this request, handed to the existence check and then to the handler with
+   * its operation, fields and supplied set set for each call.
+   */
+  private readonly ctx: RequestContext;
 
   constructor(
     readonly def: PathDef,
@@ -44,7 +53,24 @@ class PreparedRequest implements Prepared {
     private readonly base: BaseContext,
   ) {
     this.hasExistenceCheck = def.existenceCheck !== undefined;
-    this.input = mergeInput(base.raw, captures);
+    this.overrides = hasKeys(captures) ? captures : undefined;
+    this.ctx = {
+      requestId: base.requestId,
+      operation: base.operation,
+      path: base.path,
+      fullPath: base.fullPath,
+      fields: NO_FIELDS as FieldValues<Fields>,
+      supplied: NO_SUPPLIED,
+      raw: base.raw,
+      storage: base.storage,
+      mount: base.mount,
+      caller: base.caller,
+      clientToken: base.clientToken,
+      remoteAddress: base.remoteAddress,
+      wrapTTL: base.wrapTTL,
+      headers: base.headers,
+      memo: base.memo ?? (this.hasExistenceCheck ? new Map<string, unknown>() : undefined),
+    };
   }
 
   supports(op: Operation): boolean {
@@ -73,29 +99,24 @@ class PreparedRequest implements Prepared {
   }
 
   private coerce(enforceRequired: boolean): CoercedFields {
-    if (enforceRequired) return coerceFields(this.def.fields, this.input, { enforceRequired: true });
-    this.loose ??= coerceFields(this.def.fields, this.input, { enforceRequired: false });
+    const overrides = this.overrides;
+    if (enforceRequired) return coerceFields(this.def.fields, this.base.raw, { enforceRequired: true, overrides });
+    this.loose ??= coerceFields(this.def.fields, this.base.raw, { enforceRequired: false, overrides });
     return this.loose;
   }
 
   private context(op: Operation, coerced: CoercedFields): RequestContext {
-    return {
-      ...this.base,
-      operation: op,
-      fields: coerced.values as FieldValues<Fields>,
-      supplied: coerced.supplied,
-    };
+    const ctx = this.ctx;
+    ctx.operation = op;
+    ctx.fields = coerced.values as FieldValues<Fields>;
+    ctx.supplied = coerced.supplied;
+    return ctx;
   }
 }
 
-function mergeInput(raw: Record<string, unknown>, captures: Record<string, string>): Record<string, unknown> {
-  let hasCaptures = false;
-  for (const _ in captures) {
-    hasCaptures = true;
-    break;
-  }
-  if (!hasCaptures) return raw;
-  return { ...raw, ...captures };
+function hasKeys(o: Record<string, string>): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 /** Matches the request path; throws 404 `unsupported path` when no pattern matches. */

@@ -153,3 +153,27 @@ test('renderError: KeepError status + message (+extra); empty message -> []; oth
   const internal = renderError(new Error('secret detail /etc/passwd'));
   assert.deepEqual(internal, { status: 500, body: '{"errors":["internal error"]}', contentType: 'application/json' });
 });
+
+test('envelopeText: the same text as stringifying envelopeObject', async () => {
+  const { envelopeText, envelopeObject } = await import('./envelope.ts');
+  const { jsonNumber, stringifyJson } = await import('./json.ts');
+  const base = {
+    requestId: 'r-"1"\u2028',
+    mountType: 'kv',
+    path: 'secret/data/x',
+    operation: 'read' as const,
+    leaseId: 'lease/\\id',
+    leaseDuration: 3600,
+    renewable: true,
+    auth: null,
+    wrapInfo: null,
+  };
+  const cases = [
+    { ...base, response: { data: { a: 1, big: jsonNumber('12345678901234567890'), f: jsonNumber('1.0'), s: '</script>' } } },
+    { ...base, response: { data: null, warnings: ['w1', 'w "2"'] } },
+    { ...base, response: { data: { x: undefined, y: [1, null] }, warnings: [] } },
+    { ...base, response: undefined, auth: { client_token: 't', lease_duration: jsonNumber('1e3'), metadata: null } },
+    { ...base, renewable: false, leaseDuration: 0, leaseId: '', response: { data: {} } },
+  ];
+  for (const c of cases) assert.equal(envelopeText(c), stringifyJson(envelopeObject(c)));
+});

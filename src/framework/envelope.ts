@@ -150,10 +150,34 @@ export function renderResult(result: CoreResult): Rendered {
       return { status: 500, body: stringifyJson({ errors: ['keys were not in the correct format'] }), contentType: JSON_TYPE };
     }
   }
-  const envelope = envelopeObject(result);
   const status = resp?.status ?? 200;
-  const body = injectsData(result.path) ? injectedBody(envelope, resp?.data ?? null) : stringifyJson(envelope);
-  return { status, body, contentType: JSON_TYPE };
+  if (injectsData(result.path)) return { status, body: injectedBody(envelopeObject(result), resp?.data ?? null), contentType: JSON_TYPE };
+  return { status, body: envelopeText(result), contentType: JSON_TYPE };
+}
+
+/**
+ * stringifyJson(envelopeObject(result)), written field by field (the same text, without
+ * building and walking the envelope object); falls back to the object when a field does not
+ * have its declared type.
+ */
+export function envelopeText(result: CoreResult): string {
+  const { requestId, leaseId, renewable, leaseDuration, mountType } = result;
+  if (
+    typeof requestId !== 'string' ||
+    typeof leaseId !== 'string' ||
+    typeof renewable !== 'boolean' ||
+    typeof leaseDuration !== 'number' ||
+    typeof mountType !== 'string'
+  ) {
+    return stringifyJson(envelopeObject(result));
+  }
+  const resp = result.response;
+  const warnings = resp?.warnings && resp.warnings.length > 0 ? stringifyJson(resp.warnings) : 'null';
+  return (
+    `{"request_id":${JSON.stringify(requestId)},"lease_id":${JSON.stringify(leaseId)},"renewable":${renewable ? 'true' : 'false'}` +
+    `,"lease_duration":${JSON.stringify(leaseDuration)},"data":${stringifyJson(resp?.data ?? null)},"wrap_info":null` +
+    `,"warnings":${warnings},"auth":${stringifyJson(result.auth ?? null)},"mount_type":${JSON.stringify(mountType)}}`
+  );
 }
 
 /**

@@ -19,6 +19,8 @@ export interface CoercedFields {
 export interface CoerceOptions {
   /** Enforce `required` (writes: create/update). */
   enforceRequired: boolean;
+  /** Values that win over `input`'s (URL captures), as if merged into it. */
+  overrides?: Record<string, unknown>;
 }
 
 /**
@@ -60,9 +62,15 @@ function checkAllowed(name: string, spec: FieldSpec, value: unknown): void {
 export function coerceFields(fields: Fields, input: Record<string, unknown>, opts: CoerceOptions): CoercedFields {
   const values: Record<string, unknown> = {};
   const supplied = new Set<string>();
+  const overrides = opts.overrides;
   for (const name in fields) {
     const spec = fields[name];
-    const raw = Object.prototype.hasOwnProperty.call(input, name) ? input[name] : undefined;
+    const raw =
+      overrides !== undefined && Object.prototype.hasOwnProperty.call(overrides, name)
+        ? overrides[name]
+        : Object.prototype.hasOwnProperty.call(input, name)
+          ? input[name]
+          : undefined;
     if (raw === undefined || raw === null) {
       if (opts.enforceRequired && spec.required) throw badRequest(`missing required field "${name}"`, { field: name });
       values[name] = cloneDefault(spec.default);

@@ -19,8 +19,15 @@ export function rfc3339Nano(t: number | Date, nanosExtra = 0): string {
   }
   const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
   const base = iso.slice(0, iso.length - 5);
-  const frac = (iso.slice(iso.length - 4, iso.length - 1) + String(subMsNanos).padStart(6, '0')).replace(/0+$/, '');
+  const frac = trimZeros(iso.slice(iso.length - 4, iso.length - 1) + (subMsNanos === 0 ? '000000' : String(subMsNanos).padStart(6, '0')));
   return frac === '' ? `${base}Z` : `${base}.${frac}Z`;
+}
+
+/** `s` without its trailing '0' characters. */
+export function trimZeros(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  return end === s.length ? s : s.slice(0, end);
 }
 
 /** Unix seconds (floored) of a time in ms or a Date. */

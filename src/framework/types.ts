@@ -112,6 +112,13 @@ export interface RequestContext<F extends Fields = Fields> {
   /** Response wrapping TTL (s) the caller asked for; 0 = none. */
   wrapTTL: number;
   headers: Readonly<Record<string, string | undefined>>;
+  /**
+   * Per-request scratch space shared by the path's existence check and the handler of the same
+   * request (e.g. what the check loaded, so the handler need not load it again). Present when the
+   * path has an existence check. What the check left there was produced before the ACL check and
+   * may be stale by the time the handler runs: an engine reuses it only when it can tell it is not.
+   */
+  memo?: Map<string, unknown>;
 }
 
 export type Handler<F extends Fields> = (ctx: RequestContext<F>) => Promise<LogicalResponse | undefined>;

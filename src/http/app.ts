@@ -10,7 +10,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import type { CoreFacade } from '../core/contracts.ts';
 import { errorBody } from '../framework/envelope.ts';
 import { takeOverListConnection } from './list-method.ts';
-import { redirectIfUnclean, serveV1, type V1Input } from './logical.ts';
+import { redirectIfUnclean, serveV1, type InternalErrorSink, type V1Input } from './logical.ts';
 import { EMPTY_ERRORS, writeEmptyErrors, writeReply } from './reply.ts';
 import type { Headers } from './request.ts';
 import { isSpecialPath } from './special.ts';
@@ -84,6 +84,133 @@ function handleClientError(err: Error & { code?: string; rawPacket?: unknown }, 
   socket.destroy(err);
 }
 
+const NO_QUERY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+/** Content types Fastify certainly parses with our catch-all parser (others go through it). */
+const PLAIN_JSON_TYPE = /^application\/json(?:;\s?charset=utf-8)?$/i;
+const DIGITS = /^\d{1,15}$/;
+
+function plainUrl(url: string | undefined): url is string {
+  return (
+    url !== undefined &&
+    url.length > 4 &&
+    url.startsWith('/v1/') &&
+    url.indexOf('?') === -1 &&
+    url.indexOf('%') === -1 &&
+    url.indexOf('#') === -1
+  );
+}
+
+/**
+ * Serves the plainest logical requests straight from Node's request event, as the `/v1/*` route
+ * would (same serveV1 input: the raw URL and headers, an empty query, the body as text), without
+ * Fastify's per-request routing, request/reply objects and body-parser machinery:
+ * - `GET /v1/...` without a query string or a percent-escape;
+ * - `POST`/`PUT` of the same URLs with a Content-Length within the body limit, no
+ *   Transfer-Encoding, and no Content-Type or a plain `application/json` one. The body is read
+ *   and checked exactly as Fastify's string body parser does (its 413 and 400 answers included).
+ * Everything else, and every request once the app is closing (Fastify's 503), goes to Fastify
+ * unchanged. `inject()` never takes this path. The app registers no hooks or plugins for `/v1/*`;
+ * one added later would not see fast-path requests (apply it here too, or narrow this path).
+ */
+function installFastPath(app: FastifyInstance, core: CoreFacade, bodyLimit: number, onInternalError: InternalErrorSink): void {
+  const server = app.server as HttpServer | undefined;
+  const listeners = server?.listeners('request') ?? [];
+  if (!server || listeners.length !== 1) return;
+  const fastify = listeners[0] as (req: IncomingMessage, res: ServerResponse) => void;
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  server.removeListener('request', fastify);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url;
+    if (closing || !plainUrl(url)) {
+      fastify(req, res);
+      return;
+    }
+    const method = req.method;
+    if (method === 'GET') {
+      void serveV1(core, v1Input(req, 'GET', url, undefined), res, onInternalError);
+      return;
+    }
+    if ((method === 'POST' || method === 'PUT') && plainBody(req, bodyLimit)) {
+      readPlainBody(req, res, bodyLimit, onInternalError, (body) => void serveV1(core, v1Input(req, method, url, body), res, onInternalError));
+      return;
+    }
+    fastify(req, res);
+  });
+}
+
+function v1Input(req: IncomingMessage, method: string, url: string, body: string | undefined): V1Input {
+  return { method, url, headers: req.headers as Headers, query: NO_QUERY, body, remoteAddress: req.socket?.remoteAddress ?? '' };
+}
+
+function plainBody(req: IncomingMessage, bodyLimit: number): boolean {
+  const h = req.headers;
+  if (h['transfer-encoding'] !== undefined) return false;
+  const length = h['content-length'];
+  if (length === undefined || !DIGITS.test(length) || Number(length) > bodyLimit) return false;
+  const ct = h['content-type'];
+  return ct === undefined || PLAIN_JSON_TYPE.test(ct);
+}
+
+/** Fastify's string body reading for a request that passed plainBody(). */
+function readPlainBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  onInternalError: InternalErrorSink,
+  serve: (body: string | undefined) => void,
+): void {
+  const expected = Number(req.headers['content-length']);
+  // No Content-Type and an empty body: Fastify calls the handler without reading (body undefined).
+  if (req.headers['content-type'] === undefined && expected === 0) {
+    serve(undefined);
+    return;
+  }
+  let received = 0;
+  const chunks: Buffer[] = [];
+  const stop = (): void => {
+    req.removeListener('data', onData);
+    req.removeListener('end', onEnd);
+    req.removeListener('error', onEnd);
+  };
+  function onData(chunk: Buffer): void {
+    received += chunk.length;
+    if (received > limit) {
+      stop();
+      tooLarge(res, req.url);
+      return;
+    }
+    chunks.push(chunk);
+  }
+  function onEnd(err?: Error & { statusCode?: number }): void {
+    stop();
+    if (err != null) {
+      // Fastify gives a stream error status 400 unless it has a 4xx/5xx one; its error handler
+      // (below in buildApp) answers 4xx with the message and anything else as a 500.
+      const code = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 400;
+      if (code >= 500) {
+        onInternalError(err);
+        writeReply(res, 500, errorBody('internal error'));
+      } else {
+        writeReply(res, code, errorBody(err.message));
+      }
+      return;
+    }
+    if (received !== expected) {
+      writeReply(res, 400, errorBody('Request body size did not match Content-Length'));
+      return;
+    }
+    serve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, received).toString('utf8'));
+  }
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onEnd);
+  req.resume();
+}
+
 export function buildApp(core: CoreFacade, opts: AppOptions = {}): FastifyInstance {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app: FastifyInstance = Fastify({
@@ -118,6 +245,8 @@ export function buildApp(core: CoreFacade, opts: AppOptions = {}): FastifyInstan
       await serveV1(core, input(request, body), reply.raw, onInternalError);
     },
   });
+
+  installFastPath(app, core, bodyLimit, onInternalError);
 
   app.setNotFoundHandler((request, reply) => {
     reply.hijack();

@@ -132,3 +132,67 @@ test('prefixUpperBound', () => {
   assert.equal(prefixUpperBound('a\u{10ffff}'), 'b');
   assert.equal(prefixUpperBound('\u{10ffff}'), undefined);
 });
+
+test('sqlite: reads of one microtask pass share a read transaction, ended before the next I/O', async () => {
+  const p = openSqlite(freshPath());
+  await p.put('r/a', bytes('1'));
+  const db = (p as unknown as { db: { inTransaction: boolean } }).db;
+  const first = p.get('r/a');
+  assert.equal(db.inTransaction, true);
+  assert.equal(text(await first), '1');
+  assert.equal(text(await p.get('r/a')), '1');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(db.inTransaction, false);
+  // A write queued while a read transaction is open commits normally.
+  const read = p.get('r/a');
+  await p.put('r/a', bytes('2'));
+  assert.equal(text(await read), '1');
+  assert.equal(text(await p.get('r/a')), '2');
+  await p.close();
+});
+
+test('sqlite: a commit in this process ends open read transactions, so the next read sees it', async () => {
+  const path = freshPath();
+  const a = openSqlite(path);
+  const b = openSqlite(path);
+  await a.put('c/k', bytes('old'));
+  assert.equal(text(await a.get('c/k')), 'old'); // a's read transaction is open for this pass
+  const pending = b.put('c/k', bytes('new'));
+  await b.close(); // flushes synchronously, in this same pass
+  await pending;
+  assert.equal(text(await a.get('c/k')), 'new');
+  assert.deepEqual(await a.list('c/'), ['k']);
+  await a.close();
+});
+
+test('sqlite: another process\'s write is visible to a read made after hearing of it', async () => {
+  const { fork } = await import('node:child_process');
+  const path = freshPath();
+  const p = openSqlite(path);
+  await p.put('init', bytes('x'));
+  const child = fork(new URL('./test-sqlite-writer.ts', import.meta.url).pathname, [path], { execArgv: ['--import', 'tsx'] });
+  let reading = true;
+  // Reads in many microtask passes meanwhile, so read transactions keep opening and ending.
+  const loop = (async () => {
+    while (reading) {
+      await p.get('k');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  try {
+    for (let i = 1; i <= 40; i++) {
+      const written = await new Promise<number>((resolve) => {
+        child.once('message', (m) => resolve(Number(m)));
+        child.send('write');
+      });
+      assert.equal(written, i);
+      assert.equal(text(await p.get('k')), String(i));
+    }
+  } finally {
+    reading = false;
+    await loop;
+    child.disconnect();
+    await new Promise((resolve) => child.once('exit', resolve));
+    await p.close();
+  }
+});

@@ -17,6 +17,17 @@ import type { Entry, Physical, ScanOptions, TxOp } from './physical.ts';
  *   of the batch still commits. Malformed calls are rejected before they are queued.
  * - Reads run at once on prepared statements. Nothing is cached: several instances (or processes)
  *   on one file see each other's committed writes.
+ * - Reads made in one pass of the microtask queue share one read transaction (one snapshot): the
+ *   first read of the pass opens it, a process.nextTick callback (which runs once the microtask
+ *   queue is empty, before any further I/O is processed) ends it, and every commit of this
+ *   process ends every open one first. Starting a read transaction is the costly part of a point
+ *   read in WAL mode (shared-memory read lock, two fcntl calls), so a request reading several
+ *   keys pays it once. No staleness is possible: within one pass no new I/O is observed, so
+ *   nothing a client can have learned after the snapshot began (another process's commit
+ *   included) can reach this process before the snapshot ends.
+ * - A batch first runs without savepoints; only when one of its statements fails (with the
+ *   transaction still open) is it rolled back and re-run with a savepoint per call, so that the
+ *   failing call fails alone as described above.
  */
 
 type Pending =
@@ -27,6 +38,28 @@ type Pending =
 type Stmt<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
 const BUSY_TIMEOUT_MS = 5000;
+/**
+ * Page cache per connection, in KiB (SQLite's default is 2 MiB). SQLite's page cache stays
+ * coherent across processes (it is validated against the WAL index at every transaction start),
+ * so a larger one is only memory: it keeps the hot B-tree pages of a write-heavy database from
+ * being re-read (WAL frame lookup + pread) on every request.
+ */
+const CACHE_KIB = 32 * 1024;
+
+/**
+ * Page size of new database files. A WITHOUT ROWID row larger than about a quarter of a page
+ * spills into overflow pages, which SQLite reads straight from the file (a pread per read, past
+ * the page cache). Barrier-encrypted values (KV metadata with its version list, token entries)
+ * are often 1-2 KiB: with 8 KiB pages they stay in their leaf page.
+ */
+const PAGE_SIZE = 8192;
+
+/** Instances with a read transaction open (every commit in this process ends them first). */
+const openReads = new Set<SqlitePhysical>();
+
+function endAllReads(): void {
+  for (const p of openReads) p.endRead();
+}
 
 /**
  * better-sqlite3 binds Buffers as BLOBs. The bytes are copied at call time, so a caller reusing its
@@ -69,6 +102,7 @@ export class SqlitePhysical implements Physical {
   private readonly stScanGT: Stmt<[string, string, number], { key: string; value: Buffer }>;
   private readonly stScanGTOpen: Stmt<[string, number], { key: string; value: Buffer }>;
   private readonly stBegin: Stmt<[]>;
+  private readonly stBeginRead: Stmt<[]>;
   private readonly stCommit: Stmt<[]>;
   private readonly stRollback: Stmt<[]>;
   private readonly stSavepoint: Stmt<[]>;
@@ -77,6 +111,9 @@ export class SqlitePhysical implements Physical {
   private queue: Pending[] = [];
   private scheduled: NodeJS.Immediate | null = null;
   private closed = false;
+  /** A read transaction opened by beginRead() is open. */
+  private reading = false;
+  private readonly endReadTick = (): void => this.endRead();
 
   constructor(readonly path: string) {
     if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
@@ -84,8 +121,11 @@ export class SqlitePhysical implements Physical {
     this.db = db;
     try {
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      // Takes effect only when the file is created (an existing database keeps its page size).
+      db.pragma(`page_size = ${PAGE_SIZE}`);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
+      db.pragma(`cache_size = -${CACHE_KIB}`);
       db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID');
       this.stGet = db.prepare<[string], Buffer>('SELECT value FROM kv WHERE key = ?').pluck();
       this.stPut = db.prepare<[string, Buffer]>(
@@ -104,6 +144,7 @@ export class SqlitePhysical implements Physical {
       this.stScanGT = db.prepare<[string, string, number], Row>(scan('key > ? AND key < ?'));
       this.stScanGTOpen = db.prepare<[string, number], Row>(scan('key > ?'));
       this.stBegin = db.prepare<[]>('BEGIN IMMEDIATE');
+      this.stBeginRead = db.prepare<[]>('BEGIN DEFERRED');
       this.stCommit = db.prepare<[]>('COMMIT');
       this.stRollback = db.prepare<[]>('ROLLBACK');
       this.stSavepoint = db.prepare<[]>('SAVEPOINT keep_tx');
@@ -117,6 +158,7 @@ export class SqlitePhysical implements Physical {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     this.checkOpen();
+    this.beginRead();
     return this.stGet.get(key);
   }
 
@@ -158,6 +200,7 @@ export class SqlitePhysical implements Physical {
 
   async list(prefix: string): Promise<string[]> {
     this.checkOpen();
+    this.beginRead();
     const out: string[] = [];
     const upper = prefixUpperBound(prefix);
     let from: string | undefined = prefix;
@@ -184,6 +227,7 @@ export class SqlitePhysical implements Physical {
     this.checkOpen();
     const limit = opts.limit === undefined || opts.limit === Infinity ? -1 : Math.max(0, Math.floor(opts.limit));
     if (limit === 0) return [];
+    this.beginRead();
     const upper = prefixUpperBound(prefix);
     const after = opts.after;
     let rows: { key: string; value: Buffer }[];
@@ -204,8 +248,37 @@ export class SqlitePhysical implements Physical {
       this.scheduled = null;
     }
     this.flush();
+    this.endRead();
     this.closed = true;
     this.db.close();
+  }
+
+  /** Opens the shared read transaction of this microtask pass, unless one is open. */
+  private beginRead(): void {
+    if (this.reading || this.db.inTransaction) return;
+    this.stBeginRead.run();
+    this.reading = true;
+    openReads.add(this);
+    process.nextTick(this.endReadTick);
+  }
+
+  /** Ends the read transaction opened by beginRead(), if any. @internal */
+  endRead(): void {
+    if (!this.reading) return;
+    this.reading = false;
+    openReads.delete(this);
+    try {
+      this.stCommit.run();
+    } catch {
+      // Ending a read-only transaction loses nothing; make sure none is left open.
+      if (this.db.inTransaction) {
+        try {
+          this.stRollback.run();
+        } catch {
+          // the connection rolled back on its own
+        }
+      }
+    }
   }
 
   private enqueue(p: Pending): void {
@@ -219,9 +292,15 @@ export class SqlitePhysical implements Physical {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
+    endAllReads();
     try {
       this.stBegin.run();
-      for (const p of batch) this.apply(p);
+      if (!this.applyAll(batch)) {
+        // A statement failed with the transaction still open: redo the batch call by call.
+        this.stRollback.run();
+        this.stBegin.run();
+        for (const p of batch) this.apply(p);
+      }
       this.stCommit.run();
     } catch (e) {
       if (this.db.inTransaction) {
@@ -237,6 +316,35 @@ export class SqlitePhysical implements Physical {
     for (const p of batch) {
       if (p.error === undefined) p.resolve();
       else p.reject(p.error);
+    }
+  }
+
+  /**
+   * Applies the whole batch without savepoints. False when a statement failed and the transaction
+   * is still open (the caller rolls back and retries call by call); an error that ended the
+   * transaction propagates.
+   */
+  private applyAll(batch: Pending[]): boolean {
+    const put = this.stPut;
+    const del = this.stDel;
+    try {
+      for (let i = 0; i < batch.length; i++) {
+        const p = batch[i];
+        if (p.kind === 'put') put.run(p.key, p.value);
+        else if (p.kind === 'delete') del.run(p.key);
+        else {
+          const ops = p.ops;
+          for (let j = 0; j < ops.length; j++) {
+            const op = ops[j];
+            if (op.op === 'put') put.run(op.key, op.value as Buffer);
+            else del.run(op.key);
+          }
+        }
+      }
+      return true;
+    } catch (e) {
+      if (!this.db.inTransaction) throw e;
+      return false;
     }
   }
 

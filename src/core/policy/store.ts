@@ -75,9 +75,27 @@ function resolvePolicy(name: string, parsed: ParsedPolicy, identity: IdentityCon
   return { name, rules };
 }
 
+/** Key of a policy list exactly as given (before normalising); unambiguous for any names. */
+function givenKey(policies: readonly string[]): string {
+  return policies.length === 1 ? `\u0001${policies[0]}` : JSON.stringify(policies);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class PolicyStore implements PolicyStoreApi {
   private readonly parsed = new Map<string, ParsedPolicy | null>();
   private readonly acls = new Map<string, ACL>();
+  /**
+   * ACLs of requests without an identity, by the policy list as given: a hit skips normalising,
+   * sorting and key building. Same bound and invalidation as `acls`.
+   */
+  private readonly plainAcls = new Map<string, ACL>();
+  /** The ACL last built for a list object, with a copy to tell whether it still holds the same names. */
+  private readonly lastList = new WeakMap<readonly string[], { generation: number; copy: string[]; acl: ACL }>();
   private generation = 0;
   private readonly aclCacheSize: number;
   private responseWrapping: ParsedPolicy | undefined;
@@ -136,9 +154,30 @@ export class PolicyStore implements PolicyStoreApi {
     if (name === undefined) this.parsed.clear();
     else this.parsed.delete(normalizePolicyName(name));
     this.acls.clear();
+    this.plainAcls.clear();
   }
 
   async acl(policies: string[], identity?: IdentityContext): Promise<ACL> {
+    if (identity !== undefined) return this.build(policies, identity);
+    // Hot path: the same list object as last time (a cached token entry's), unchanged.
+    const last = this.lastList.get(policies);
+    if (last !== undefined && last.generation === this.generation && sameList(last.copy, policies)) return last.acl;
+    const key = givenKey(policies);
+    const hit = this.plainAcls.get(key);
+    const gen = this.generation;
+    const acl = hit ?? (await this.build(policies, undefined));
+    if (gen === this.generation) this.lastList.set(policies, { generation: gen, copy: policies.slice(), acl });
+    if (hit === undefined && gen === this.generation) {
+      this.plainAcls.set(key, acl);
+      if (this.plainAcls.size > this.aclCacheSize) {
+        const oldest = this.plainAcls.keys().next().value;
+        if (oldest !== undefined) this.plainAcls.delete(oldest);
+      }
+    }
+    return acl;
+  }
+
+  private async build(policies: string[], identity: IdentityContext | undefined): Promise<ACL> {
     const names = [...new Set(policies.map(normalizePolicyName).filter((p) => p !== ''))].sort();
     if (names.includes(ROOT_POLICY_NAME)) {
       if (names.length === 1) return ROOT_ACL;

@@ -27,6 +27,24 @@ function split(input: string): { literals: string[]; params: string[] } {
   return { literals, params };
 }
 
+type Split = { literals: string[]; params: string[] };
+const SPLIT_MEMO_LIMIT = 1024;
+const splitMemoMap = new Map<string, Split | null>();
+
+/** split() memoised (templated rule paths are resolved on every request); null when malformed. */
+function splitMemo(input: string): Split | null {
+  let parsed = splitMemoMap.get(input);
+  if (parsed !== undefined) return parsed;
+  try {
+    parsed = split(input);
+  } catch {
+    parsed = null;
+  }
+  if (splitMemoMap.size >= SPLIT_MEMO_LIMIT) splitMemoMap.clear();
+  splitMemoMap.set(input, parsed);
+  return parsed;
+}
+
 /** True when the string holds template parameters; throws Error(UNBALANCED) when malformed. */
 export function validateTemplate(input: string): boolean {
   return split(input).params.length > 0;
@@ -112,12 +130,8 @@ export function lookupParameter(param: string, ctx: IdentityContext): string | u
  * dropped: malformed, no identity, an unresolvable parameter, or a value containing `*` or `+`.
  */
 export function resolveTemplate(input: string, ctx: IdentityContext | undefined): string | undefined {
-  let parsed: { literals: string[]; params: string[] };
-  try {
-    parsed = split(input);
-  } catch {
-    return undefined;
-  }
+  const parsed = splitMemo(input);
+  if (parsed === null) return undefined;
   if (parsed.params.length === 0) return input;
   if (!ctx) return undefined;
   let out = parsed.literals[0];

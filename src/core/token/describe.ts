@@ -2,13 +2,16 @@
  * What clients see of a token: the lookup object (spec/auth.md 1.10) and the `auth` block of a
  * token-issuing response (spec/auth.md 2.1).
  */
+import { trimZeros } from '../../framework/time.ts';
 import type { TokenEntry } from '../contracts.ts';
 import { normalizePolicies, uniqueLower } from './policies.ts';
 
 /** RFC 3339 in UTC with the fraction's trailing zeros trimmed (Go's time.RFC3339Nano). */
 export function rfc3339Nano(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return iso.replace(/\.(\d*?)0*Z$/, (_m, frac: string) => (frac ? `.${frac}Z` : 'Z'));
+  const iso = new Date(ms).toISOString(); // ...THH:MM:SS.mmmZ
+  const dot = iso.length - 5;
+  const frac = trimZeros(iso.slice(dot + 1, iso.length - 1));
+  return frac === '' ? `${iso.slice(0, dot)}Z` : `${iso.slice(0, dot)}.${frac}Z`;
 }
 
 /** The token has lease times (every token except the root token generated at init). */

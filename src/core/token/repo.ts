@@ -12,13 +12,19 @@
  *
  * Entries are cached in memory by hash (bounded, least recently used out first) and the cache
  * is updated on every write of that entry.
+ *
+ * Token hashes are memoised (bounded) because every request hashes its token, often twice
+ * (validation, then the token's own endpoints). The memo is keyed by a SHA-256 of the token
+ * under a random per-process pepper, never by the token itself, and holds only the keyed hashes
+ * that are storage keys anyway; it is dropped whenever the salt is (re)loaded.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hash, randomBytes } from 'node:crypto';
 import type { StorageView, ViewTxOp } from '../../framework/types.ts';
 import type { TokenEntry } from '../contracts.ts';
 import { BATCH_PREFIX } from './ids.ts';
 
 const CACHE_LIMIT = 10_000;
+const HASH_MEMO_LIMIT = 4096;
 const BATCH_AAD = Buffer.from('keep/batch-token/v1');
 const EMPTY = new Uint8Array(0);
 
@@ -48,6 +54,9 @@ export class TokenRepo {
   private salt: Buffer | undefined;
   private batchKey: Buffer | undefined;
   private readonly cache = new Map<string, TokenEntry>();
+  /** sha256(pepper + token) -> hashToken(token); see the file comment. */
+  private readonly hashMemo = new Map<string, string>();
+  private readonly pepper = randomBytes(16).toString('base64');
 
   constructor(private readonly view: StorageView) {}
 
@@ -55,6 +64,7 @@ export class TokenRepo {
     this.salt = await this.loadOrCreateKey('salt');
     this.batchKey = await this.loadOrCreateKey('batch-key');
     this.cache.clear();
+    this.hashMemo.clear();
   }
 
   private async loadOrCreateKey(name: string): Promise<Buffer> {
@@ -71,7 +81,16 @@ export class TokenRepo {
   }
 
   hashToken(raw: string): string {
-    return this.hmac(raw);
+    const memoKey = hash('sha256', this.pepper + raw, 'base64');
+    const known = this.hashMemo.get(memoKey);
+    if (known !== undefined) return known;
+    const hashed = this.hmac(raw);
+    this.hashMemo.set(memoKey, hashed);
+    if (this.hashMemo.size > HASH_MEMO_LIMIT) {
+      const oldest = this.hashMemo.keys().next().value;
+      if (oldest !== undefined) this.hashMemo.delete(oldest);
+    }
+    return hashed;
   }
 
   hashAccessor(accessor: string): string {
@@ -141,7 +160,10 @@ export class TokenRepo {
   /** Drops a cached entry written elsewhere (HA invalidation); `key` is relative to the view. */
   invalidate(key: string): void {
     if (key.startsWith('id/')) this.cache.delete(key.slice(3));
-    else if (key === 'salt' || key === 'batch-key' || key === '') this.cache.clear();
+    else if (key === 'salt' || key === 'batch-key' || key === '') {
+      this.cache.clear();
+      this.hashMemo.clear();
+    }
   }
 
   // -- indexes ---------------------------------------------------------------------------------

@@ -50,3 +50,40 @@ test('a failing job releases the key for the next one', async () => {
   assert.equal(await next, 'ok');
   assert.equal(lock.size, 0);
 });
+
+test('unchangedSince: false once a run on that key finished after the mark', async () => {
+  const lock = new KeyLock();
+  await lock.run('k', async () => undefined);
+  const mark = lock.mark();
+  assert.equal(lock.unchangedSince('k', mark), true);
+  await lock.run('other', async () => undefined);
+  assert.equal(lock.unchangedSince('k', mark), true);
+  await lock.run('k', async () => undefined);
+  assert.equal(lock.unchangedSince('k', mark), false);
+  assert.equal(lock.unchangedSince('k', lock.mark()), true);
+});
+
+test('unchangedSince: a run in progress at the mark counts as a change once it finishes', async () => {
+  const lock = new KeyLock();
+  let finish!: () => void;
+  const holder = lock.run('k', () => new Promise<void>((resolve) => (finish = resolve)));
+  const mark = lock.mark();
+  const seen: boolean[] = [];
+  const next = lock.run('k', async () => {
+    seen.push(lock.unchangedSince('k', mark));
+  });
+  finish();
+  await holder;
+  await next;
+  assert.deepEqual(seen, [false]);
+});
+
+test('unchangedSince: forgotten history counts as changed', async () => {
+  const lock = new KeyLock();
+  const mark = lock.mark();
+  await lock.run('k', async () => undefined);
+  for (let i = 0; i < 5000; i++) await lock.run(`other-${i}`, async () => undefined);
+  assert.equal(lock.unchangedSince('k', mark), false);
+  assert.equal(lock.unchangedSince('never-run', mark), false);
+  assert.equal(lock.unchangedSince('never-run', lock.mark()), true);
+});

@@ -272,3 +272,42 @@ test('a version destroyed or pruned between the metadata and data reads', async 
   assert.equal(e.status, 500);
   assert.equal(e.message, 'could not find version data');
 });
+
+test('write reads the metadata once: the existence check read is reused', async () => {
+  const h = await v2();
+  await h.call('update', 'data/app', { data: { a: '1' } });
+  h.storage.counters.gets = 0;
+  const w = await h.call('update', 'data/app', { data: { a: '2' } });
+  assert.equal(w.operation, 'update');
+  assert.equal(w.response?.data?.version, 2);
+  assert.equal(h.storage.counters.gets, 1);
+});
+
+test('write after its existence check: a write that finished in between is not lost', async () => {
+  const { prepare } = await import('../../../framework/dispatch.ts');
+  const h = await v2();
+  await h.call('update', 'data/app', { data: { a: '1' } });
+  const base = {
+    requestId: 'r',
+    operation: 'update' as const,
+    path: 'data/app',
+    fullPath: 'secret/data/app',
+    raw: { data: { a: 'late' } },
+    storage: h.storage,
+    mount: h.mount,
+    caller: undefined,
+    clientToken: '',
+    remoteAddress: '127.0.0.1',
+    wrapTTL: 0,
+    headers: {},
+  };
+  const late = prepare(h.compiled, base);
+  assert.equal(await late.exists(), true); // reads version 1's metadata
+  assert.equal((await h.call('update', 'data/app', { data: { a: 'other' } })).response?.data?.version, 2);
+  h.storage.counters.gets = 0;
+  const r = await late.execute('update');
+  assert.equal(r?.data?.version, 3);
+  assert.equal(h.storage.counters.gets, 1); // read again
+  assert.deepEqual((await h.call('read', 'data/app', { version: 2 })).response?.data?.data, { a: 'other' });
+  assert.deepEqual((await h.call('read', 'data/app')).response?.data?.data, { a: 'late' });
+});

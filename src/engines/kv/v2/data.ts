@@ -33,6 +33,28 @@ function requestData(ctx: Ctx): Record<string, unknown> | undefined {
   return ctx.fields.data ?? undefined;
 }
 
+/** What the existence check of a write leaves in ctx.memo: the metadata it read, and when. */
+const MEMO_META = 'kv2.meta';
+interface MetaMemo {
+  key: string;
+  /** state.lock.mark() taken before the read. */
+  mark: number;
+  meta: KeyMeta | undefined;
+}
+
+/**
+ * The key's metadata as the existence check of this request read it, when no holder of the key's
+ * lock has finished since (every metadata write holds it): call only while holding the lock.
+ * Consumed once. undefined = not usable (read it again).
+ */
+function takeMemo(ctx: Ctx, state: V2State, key: string): { meta: KeyMeta | undefined } | undefined {
+  const memo = ctx.memo?.get(MEMO_META) as MetaMemo | undefined;
+  if (memo === undefined) return undefined;
+  ctx.memo?.delete(MEMO_META);
+  if (memo.key !== key || !state.lock.unchangedSince(key, memo.mark)) return undefined;
+  return { meta: memo.meta };
+}
+
 function writeResponse(meta: KeyMeta, version: number, vm: VersionMeta): LogicalResponse {
   return { data: versionView(meta, version, vm) };
 }
@@ -69,7 +91,8 @@ export function dataPaths(state: V2State): PathDef[] {
     const bytes = encodeData(data);
     const config = await state.config.get(ctx.storage);
     return state.lock.run(key, async () => {
-      const meta = (await getKeyMeta(ctx.storage, key)) ?? newKeyMeta(key);
+      const memo = takeMemo(ctx, state, key);
+      const meta = (memo ? memo.meta : await getKeyMeta(ctx.storage, key)) ?? newKeyMeta(key);
       checkCas(ctx.raw.options ?? ctx.fields.options, config, meta);
       const added = addVersion(meta, config, bytes, state.now());
       await ctx.storage.transaction(added.ops);
@@ -119,7 +142,13 @@ export function dataPaths(state: V2State): PathDef[] {
       pattern: 'data/(?<path>.*[^/])',
       fields,
       synopsis: 'Write, Patch, Read, and Delete data in the Key-Value Store.',
-      existenceCheck: async (ctx) => (await getKeyMeta(ctx.storage, checkKey(ctx.fields.path ?? ''))) !== undefined,
+      existenceCheck: async (ctx) => {
+        const key = checkKey(ctx.fields.path ?? '');
+        const mark = state.lock.mark();
+        const meta = await getKeyMeta(ctx.storage, key);
+        if (ctx.memo) ctx.memo.set(MEMO_META, { key, mark, meta } satisfies MetaMemo);
+        return meta !== undefined;
+      },
       operations: {
         read: { handler: read, summary: 'Read a version of the secret.' },
         create: { handler: write, summary: 'Write a new version of the secret.' },

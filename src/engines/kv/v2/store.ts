@@ -8,7 +8,7 @@
  * Version data sits under a hash of the key so that one key's versions form a prefix of their own
  * (a key `a` and a key `a/1` never share one). A read costs two storage gets: metadata, version.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { StorageView } from '../../../framework/types.ts';
 
 export interface VersionMeta {
@@ -47,8 +47,17 @@ export const DELETE_VERSION_AFTER_DISABLED = -1;
 
 export const metaKey = (key: string): string => META_PREFIX + key;
 
+// Version prefixes of recently used keys (a key is a storage path, never a secret).
+const PREFIX_MEMO_LIMIT = 4096;
+const prefixMemo = new Map<string, string>();
+
 export function versionPrefix(key: string): string {
-  return `${VERSIONS_PREFIX}${createHash('sha256').update(key).digest('hex')}/`;
+  let prefix = prefixMemo.get(key);
+  if (prefix !== undefined) return prefix;
+  prefix = `${VERSIONS_PREFIX}${hash('sha256', key, 'hex')}/`;
+  if (prefixMemo.size >= PREFIX_MEMO_LIMIT) prefixMemo.clear();
+  prefixMemo.set(key, prefix);
+  return prefix;
 }
 
 export function versionKey(key: string, version: number): string {
