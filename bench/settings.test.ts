@@ -7,7 +7,7 @@ test('defaults: 10 s, 3 s warm-up, 50 connections, every Keep scenario, policy t
   assert.equal(s.durationSec, 10);
   assert.equal(s.warmupSec, 3);
   assert.equal(s.connections, 50);
-  assert.deepEqual(s.scenarios, ['kv-read', 'token-lookup-self', 'kv-write']);
+  assert.deepEqual(s.scenarios, ['kv-read', 'token-lookup-self', 'kv-write', 'ci-login']);
   assert.equal(s.tokenKind, 'policy');
   assert.equal(s.crashCheck, true);
   assert.equal(s.serverCpus, undefined);
