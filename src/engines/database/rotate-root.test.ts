@@ -55,7 +55,7 @@ test('rotate-root failure: 500 without secrets, config unchanged; the WAL is set
   assert.equal(e.status, 500);
   assert.equal(e.message, "failed to update user: syntax error near 'xxxxx' for 'xxxxx'");
   assert.equal((await storedConfig(f)).connection_details.password, 'root-secret');
-  assert.ok(await f.storage.getJSON('wal/root/pg'));
+  assert.ok(await f.storage.getJSON('wal/rotate-root/pg'));
   f.db.echoFailure.clear();
   // The stored password still connects: the WAL is dropped, then the rotation runs.
   await f.call('update', 'rotate-root/pg');
@@ -71,7 +71,7 @@ test('crash between the database change and the storage write: rolled forward on
   f.db.loseRotateAck = true;
   await f.fail('update', 'rotate-root/pg');
   f.db.loseRotateAck = false;
-  const wal = await f.storage.getJSON<RootRotationWAL>('wal/root/pg');
+  const wal = await f.storage.getJSON<RootRotationWAL>('wal/rotate-root/pg');
   assert.ok(wal);
   assert.equal(f.db.rootPassword, wal.new_password);
   assert.equal((await storedConfig(f)).connection_details.password, 'root-secret');
@@ -79,10 +79,10 @@ test('crash between the database change and the storage write: rolled forward on
   const g = await f.restart();
   // Too young: a rotation might still be running.
   await g.backend.periodic?.();
-  assert.ok(await g.storage.getJSON('wal/root/pg'));
+  assert.ok(await g.storage.getJSON('wal/rotate-root/pg'));
   g.clock.now += ROOT_WAL_MIN_AGE_MS;
   await g.backend.periodic?.();
-  assert.equal(await g.storage.getJSON('wal/root/pg'), undefined);
+  assert.equal(await g.storage.getJSON('wal/rotate-root/pg'), undefined);
   assert.equal((await storedConfig(g)).connection_details.password, wal.new_password);
   await g.call('update', 'roles/r', { db_name: 'pg', creation_statements: CREATE_SQL });
   assert.ok((await g.call('read', 'creds/r'))?.data);
@@ -91,7 +91,7 @@ test('crash between the database change and the storage write: rolled forward on
 test('crash before the database changed: the WAL is dropped; database down: the WAL waits and is retried', async () => {
   const f = await fixture();
   await writeConfig(f);
-  await f.storage.putJSON('wal/root/pg', {
+  await f.storage.putJSON('wal/rotate-root/pg', {
     connection: 'pg',
     username: 'root',
     old_password: 'root-secret',
@@ -101,18 +101,18 @@ test('crash before the database changed: the WAL is dropped; database down: the 
   f.db.down = true;
   f.clock.now += ROOT_WAL_MIN_AGE_MS;
   await f.backend.periodic?.();
-  assert.ok(await f.storage.getJSON('wal/root/pg'), 'kept while the database is down');
+  assert.ok(await f.storage.getJSON('wal/rotate-root/pg'), 'kept while the database is down');
   f.db.down = false;
   f.clock.now += 30_000;
   await f.backend.periodic?.();
-  assert.ok(await f.storage.getJSON('wal/root/pg'), 'retried after a pause');
+  assert.ok(await f.storage.getJSON('wal/rotate-root/pg'), 'retried after a pause');
   f.clock.now += 30_000;
   await f.backend.periodic?.();
-  assert.equal(await f.storage.getJSON('wal/root/pg'), undefined);
+  assert.equal(await f.storage.getJSON('wal/rotate-root/pg'), undefined);
   assert.equal((await storedConfig(f)).connection_details.password, 'root-secret');
   assert.equal(f.db.rootPassword, 'root-secret');
   // A WAL of a deleted connection is dropped.
-  await f.storage.putJSON('wal/root/gone', { connection: 'gone', username: 'u', old_password: 'a', new_password: 'b', created: 0 });
+  await f.storage.putJSON('wal/rotate-root/gone', { connection: 'gone', username: 'u', old_password: 'a', new_password: 'b', created: 0 });
   await f.backend.periodic?.();
-  assert.equal(await f.storage.getJSON('wal/root/gone'), undefined);
+  assert.equal(await f.storage.getJSON('wal/rotate-root/gone'), undefined);
 });

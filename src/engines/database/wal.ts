@@ -1,12 +1,12 @@
 /**
  * Write-ahead records of the database engine, one per connection or static role, so a crash
  * between a database change and the storage write that records it can be settled later:
- * `wal/root/<connection>` (rotate-root, spec/dynamic.md 2.5) and `wal/static/<role>` (static
+ * `wal/rotate-root/<connection>` (rotate-root, spec/dynamic.md 2.5) and `wal/static/<role>` (static
  * rotations, 2.9). They hold passwords, so they live only in the mount's encrypted storage.
  */
 import type { StorageView } from '../../framework/types.ts';
 
-export const ROOT_WAL_PREFIX = 'wal/root/';
+export const ROOT_WAL_PREFIX = 'wal/rotate-root/';
 export const STATIC_WAL_PREFIX = 'wal/static/';
 
 export interface RootRotationWAL {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   ConnectionUrlError,
@@ -172,7 +173,8 @@ describe('URL passwords on read', () => {
 
 describe('TLS options', () => {
   const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
-  const KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----';
+  // A real key generated for the test: only its pass-through is checked.
+  const KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim();
 
   it('maps PostgreSQL sslmode and the TLS details', () => {
     assert.equal(pgSsl({ sslmode: 'disable' }, { ca: CERT }), false);
